@@ -1,0 +1,47 @@
+// Secret: wiped on destruction with libsodium's sodium_memzero, which the
+// compiler may not optimise away.
+#include "secmaild/util/secret.hpp"
+
+#include <sodium.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace secmaild {
+
+Secret::~Secret() {
+    wipe();
+}
+
+Secret::Secret(Secret&& other) noexcept : value_(std::move(other.value_)) {
+    other.wipe();
+}
+
+Secret& Secret::operator=(Secret&& other) noexcept {
+    if (this != &other) {
+        wipe();
+        value_ = std::move(other.value_);
+        other.wipe();
+    }
+    return *this;
+}
+
+void Secret::wipe() {
+    if (!value_.empty()) sodium_memzero(value_.data(), value_.size());
+    value_.clear();
+    value_.shrink_to_fit();
+}
+
+Result<Secret> readSecretFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(path.string() + ": cannot read: " + std::strerror(errno));
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    Secret secret{std::move(line)};
+    if (secret.empty()) return fail(path.string() + ": the first line is empty");
+    return secret;
+}
+
+}  // namespace secmaild
