@@ -1,0 +1,110 @@
+// The durable state of secmaild in one SQLite file: mailbox checkpoints, every
+// message (raw bytes first, parsed facts later), reports and their fields,
+// stage completions, the audit trail, and the outbox. Methods that change
+// several rows expect the caller to hold a Transaction when they must be
+// atomic together (see service/pipeline.cpp); each method alone is atomic.
+// Throws StoreError when SQLite fails.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "secmaild/store/db.hpp"
+#include "secmaild/store/records.hpp"
+
+namespace secmaild::store {
+
+class Store {
+public:
+    // Opens the store, creating it and running migrations as needed.
+    static Store open(const std::filesystem::path& path);
+    // Opens an existing store for reading only (secmailctl list/show/messages);
+    // fails if it does not exist or has a newer schema than this binary knows.
+    static Store openReadOnly(const std::filesystem::path& path);
+
+    Db& db() { return db_; }
+    int schemaVersion();
+    // Returns once every earlier commit is on disk (one fsync of the WAL).
+    // Called before anything leaves the machine: before a message is marked
+    // on the IMAP server, and before the outbox is sent.
+    void makeDurable(TimePoint now);
+
+    // --- mailbox checkpoints
+    std::optional<MailboxState> mailboxState(const std::string& mailbox);
+    void setMailboxState(const MailboxState& state, TimePoint now);
+
+    // --- messages
+    // Stores the raw bytes (and advances the mailbox checkpoint to its uid, in
+    // the same transaction, when it came from IMAP). A message whose raw bytes
+    // equal an already stored one keeps a reference instead of a second copy.
+    std::int64_t storeIncoming(const IncomingMessage& message, TimePoint now);
+    std::vector<std::int64_t> pendingMessages();
+    bool isPending(std::int64_t id);
+    std::string rawMessage(std::int64_t id);
+    std::optional<MessageRow> message(std::int64_t id);
+    std::vector<MessageRow> messages();
+    std::vector<MessageRow> messagesOfReport(const std::string& reportId);
+    std::vector<MessagePart> parts(std::int64_t messageId);
+    std::optional<std::string> messageText(std::int64_t messageId);
+    // Messages stored from a mailbox but not yet marked on the server.
+    std::vector<MessageRow> unmarkedMessages(const std::string& mailbox, std::int64_t uidValidity);
+    void setServerMarked(const std::vector<std::int64_t>& ids);
+    // An earlier, processed message that this one duplicates: byte-identical,
+    // or the same Message-ID with the same body.
+    std::optional<std::int64_t> findDuplicate(std::int64_t id, const std::string& rawSha256,
+                                              const std::optional<std::string>& messageId,
+                                              const std::optional<std::string>& bodySha256);
+    // True when a processed message other than `id` has this Message-ID.
+    bool messageIdSeen(std::int64_t id, const std::string& messageId);
+    void recordVerdict(std::int64_t id, const MessageVerdict& verdict, TimePoint now);
+
+    // --- reports
+    // The next id for the prefix and year ("SEC-2026-0001"); never reused.
+    std::string allocateReportId(const std::string& prefix, int year);
+    void insertReport(const ReportRow& report);
+    std::optional<ReportRow> report(const std::string& id);
+    std::vector<ReportRow> reports();
+    void setReportState(const std::string& id, const std::string& state, TimePoint now);
+    void touchReport(const std::string& id, TimePoint now);
+    void setField(const std::string& reportId, const FieldRow& field);
+    std::vector<FieldRow> fields(const std::string& reportId);
+    void completeStage(const std::string& reportId, const std::string& stage, TimePoint at, const std::string& actor);
+    std::vector<StageRow> stages(const std::string& reportId);
+    // Message-IDs of a report's thread (incoming messages and our answers).
+    void addThreadMessageId(const std::string& messageId, const std::string& reportId);
+    std::optional<std::string> reportForMessageIds(const std::vector<std::string>& messageIds);
+
+    // --- audit trail
+    void audit(TimePoint at, const std::optional<std::string>& reportId, const std::optional<std::int64_t>& message,
+               const std::string& actor, const std::string& event, const std::string& detailJson = "{}");
+    std::vector<AuditRow> auditOf(const std::string& reportId);
+
+    // --- outbox
+    std::int64_t enqueue(const OutboxItem& item);
+    std::vector<OutboxItem> dueOutbox(TimePoint now);
+    bool hasDueOutbox(TimePoint now);
+    std::vector<OutboxItem> outboxForMessage(std::int64_t messageId);
+    std::vector<OutboxItem> outboxForReport(const std::string& reportId);
+    std::optional<TimePoint> nextOutboxAttempt();
+    // Takes a due item for sending by pushing its next attempt to `leaseUntil`;
+    // false when another process took it first. A sender that dies mid-send
+    // leaves the item to be retried when the lease runs out.
+    bool claimOutbox(std::int64_t id, TimePoint now, TimePoint leaseUntil);
+    // Claims every due item in one transaction; returns those claimed.
+    std::vector<OutboxItem> claimDueOutbox(TimePoint now, TimePoint leaseUntil);
+    // Gives a claimed, unsent item back, due at `when`.
+    void releaseOutbox(std::int64_t id, TimePoint when);
+    void markSent(std::int64_t id, TimePoint at);
+    void markDeferred(std::int64_t id, TimePoint next, const std::string& error);
+    void markFailed(std::int64_t id, TimePoint at, const std::string& error);
+    // Answers queued to this recipient since `since` (rate limiting).
+    int answersSince(const std::string& recipient, TimePoint since);
+
+private:
+    explicit Store(Db db) : db_(std::move(db)) {}
+    Db db_;
+};
+
+}  // namespace secmaild::store
