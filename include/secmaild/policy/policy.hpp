@@ -1,0 +1,95 @@
+// A project's security policy as secmaild enforces it: the response stages
+// with their windows, the fields a report must carry, the supported
+// versions, and what the policy says besides (scope, rewards, disclosure
+// terms) for the mails that quote it. Loaded from TOML (config/policies/);
+// every problem is reported with the file and key. Pure data: no clock, no IO
+// beyond reading the file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "secmaild/config/config.hpp"
+#include "secmaild/report/fields.hpp"
+
+namespace secmaild::policy {
+
+struct Window {
+    enum class Unit { Hours, Days, BusinessDays };
+    Unit unit = Unit::Hours;
+    std::int64_t amount = 0;
+};
+// "24h", "72 hours", "7d", "14 days", "5bd", "5 business days".
+std::optional<Window> parseWindow(std::string_view text);
+std::string describeWindow(const Window& w);  // "24 hours", "5 business days"
+
+struct Stage {
+    std::string name;   // "acknowledgment"
+    std::string title;  // "Initial acknowledgment of your report"
+    Window window;
+    std::string anchor = "receipt";       // "receipt" or an earlier stage's name
+    std::string completedBy;              // the action that completes it: "ack", "assess", ...
+    std::vector<std::string> severities;  // only for these severities; empty: always
+    std::string note;                     // a qualifier from the policy text, shown with the date
+};
+
+struct FieldRule {
+    report::Field field;
+    bool required = false;
+    std::string label;  // how the policy names it
+    std::string guide;  // one line telling the reporter what to give
+    std::vector<std::string> aliases;
+};
+
+struct VersionRule {
+    enum class Support { Supported, Limited, Unsupported };
+    std::string match;  // "0.2.x", "< 0.1", ">= 1.0", "1.4.2", "latest"
+    Support support = Support::Supported;
+    std::string note;
+};
+
+struct Reward {
+    std::string severity;
+    std::string reward;
+};
+
+struct Policy {
+    std::filesystem::path file;
+    std::string name;
+    std::string project;
+    std::string contact;
+    std::string reportPrefix = "SEC";
+    std::string timezone = "UTC";
+    std::vector<unsigned> workingDays{1, 2, 3, 4, 5};  // ISO: Monday 1 .. Sunday 7
+    bool autoAckCompletes = true;                      // the automatic acknowledgment performs the "ack" action
+    std::string source;                                // where the policy text comes from
+    std::vector<Stage> stages;
+    std::vector<FieldRule> fields;
+    std::vector<VersionRule> versions;
+    std::string latestVersion;  // what "latest" means, when the admin keeps it current
+    std::vector<std::string> inScope, outOfScope;
+    std::vector<Reward> rewards;
+    std::vector<std::string> recognition;
+    std::vector<std::string> disclosureTerms;
+
+    const Stage* stage(std::string_view name) const;
+    const FieldRule* fieldRule(report::Field f) const;
+    std::vector<report::FieldSpec> fieldSpecs() const;
+};
+
+struct PolicyLoad {
+    std::optional<Policy> policy;
+    std::vector<config::Problem> problems;
+};
+
+PolicyLoad loadPolicy(const std::filesystem::path& file);
+PolicyLoad parsePolicy(std::string_view text, const std::filesystem::path& file);
+
+// The actions a stage can be completed by.
+const std::vector<std::string>& knownActions();
+
+}  // namespace secmaild::policy

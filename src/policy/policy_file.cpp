@@ -1,0 +1,350 @@
+// Loading a policy file: every key checked, every problem named with its file
+// and key, nothing accepted that the model cannot enforce (unknown keys,
+// anchors that are not earlier stages, zero windows, unknown time zones).
+#include <date/tz.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "secmaild/config/toml_reader.hpp"
+#include "secmaild/policy/policy.hpp"
+#include "secmaild/policy/versions.hpp"
+#include "secmaild/util/strings.hpp"
+
+namespace secmaild::policy {
+
+using config::Problem;
+using config::TableReader;
+
+const std::vector<std::string>& knownActions() {
+    static const std::vector<std::string> actions{"ack", "assess", "fix", "release", "disclose", "close"};
+    return actions;
+}
+
+const Stage* Policy::stage(std::string_view n) const {
+    for (const auto& s : stages)
+        if (s.name == n) return &s;
+    return nullptr;
+}
+
+const FieldRule* Policy::fieldRule(report::Field f) const {
+    for (const auto& r : fields)
+        if (r.field == f) return &r;
+    return nullptr;
+}
+
+std::vector<report::FieldSpec> Policy::fieldSpecs() const {
+    std::vector<report::FieldSpec> out;
+    for (auto f : report::allFields()) {
+        const FieldRule* rule = fieldRule(f);
+        out.push_back({f, rule && !rule->aliases.empty() ? rule->aliases : report::defaultAliases(f)});
+    }
+    return out;
+}
+
+std::optional<Window> parseWindow(std::string_view text) {
+    auto t = toLower(trim(text));
+    std::size_t i = 0;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    if (i == 0 || i > 6) return std::nullopt;
+    Window w;
+    w.amount = std::stoll(t.substr(0, i));
+    std::string unit = trimmed(std::string_view(t).substr(i));
+    if (unit == "h" || unit == "hour" || unit == "hours")
+        w.unit = Window::Unit::Hours;
+    else if (unit == "d" || unit == "day" || unit == "days")
+        w.unit = Window::Unit::Days;
+    else if (unit == "bd" || unit == "business day" || unit == "business days")
+        w.unit = Window::Unit::BusinessDays;
+    else
+        return std::nullopt;
+    return w;
+}
+
+std::string describeWindow(const Window& w) {
+    const char* unit = w.unit == Window::Unit::Hours ? "hour" : w.unit == Window::Unit::Days ? "day" : "business day";
+    return std::to_string(w.amount) + " " + unit + (w.amount == 1 ? "" : "s");
+}
+
+namespace {
+
+std::optional<unsigned> weekdayNumber(std::string_view name) {
+    static const char* names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    auto n = toLower(trim(name));
+    for (unsigned i = 0; i < 7; ++i)
+        if (n == names[i] || (n.size() > 3 && istartsWith(n, names[i]) && n.size() <= 9)) return i + 1;
+    return std::nullopt;
+}
+
+class PolicyReader {
+public:
+    PolicyReader(const toml::table& root, const std::filesystem::path& file, std::vector<Problem>& problems)
+        : root_(root), file_(file.string()), problems_(problems) {
+        policy_.file = file;
+    }
+
+    Policy read() {
+        TableReader top(&root_, "", file_, problems_);
+        readHeader(top);
+        readStages(top);
+        readFields(top);
+        readVersions(top);
+        readScope(top);
+        readRewards(top);
+        readDisclosure(top);
+        top.rejectUnknownKeys();
+        return std::move(policy_);
+    }
+
+private:
+    void readHeader(TableReader& top) {
+        const toml::table* t = top.table("policy", true);
+        TableReader r(t, "policy", file_, problems_);
+        if (auto v = r.string("name", true)) policy_.name = *v;
+        if (auto v = r.string("project", true)) policy_.project = *v;
+        if (auto v = r.string("contact")) policy_.contact = *v;
+        if (auto v = r.string("source")) policy_.source = *v;
+        if (auto v = r.string("report_prefix")) {
+            bool ok = !v->empty() && v->size() <= 12 && std::all_of(v->begin(), v->end(), [](char c) {
+                return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            });
+            if (ok)
+                policy_.reportPrefix = *v;
+            else
+                r.problem("report_prefix", "must be 1 to 12 capital letters or digits, such as SEC");
+        }
+        if (auto v = r.string("timezone")) {
+            try {
+                date::locate_zone(*v);
+                policy_.timezone = *v;
+            } catch (const std::exception&) {
+                r.problem("timezone", "unknown time zone '" + *v + "' (use a name such as UTC or Europe/Berlin)");
+            }
+        }
+        if (auto days = r.stringList("working_days")) {
+            std::vector<unsigned> numbers;
+            for (const auto& d : *days) {
+                auto n = weekdayNumber(d);
+                if (!n)
+                    r.problem("working_days", "'" + d + "' is not a day of the week (mon .. sun)");
+                else if (std::find(numbers.begin(), numbers.end(), *n) == numbers.end())
+                    numbers.push_back(*n);
+            }
+            if (days->empty()) r.problem("working_days", "must name at least one day");
+            if (!numbers.empty()) {
+                std::sort(numbers.begin(), numbers.end());
+                policy_.workingDays = numbers;
+            }
+        }
+        if (auto v = r.boolean("auto_ack_completes")) policy_.autoAckCompletes = *v;
+        if (auto v = r.string("latest_version")) policy_.latestVersion = *v;
+        r.rejectUnknownKeys();
+    }
+
+    void readStages(TableReader& top) {
+        auto n = top.node("stages");
+        if (!n) {
+            top.problem("stages", "at least one [[stages]] entry is required");
+            return;
+        }
+        auto arr = n->as_array();
+        if (!arr || !arr->is_array_of_tables()) {
+            top.problem("stages", "must be written as [[stages]] entries");
+            return;
+        }
+        std::set<std::string> names{"receipt"};
+        std::size_t index = 0;
+        for (const auto& el : *arr) {
+            std::string prefix = "stages[" + std::to_string(index++) + "]";
+            TableReader r(el.as_table(), prefix, file_, problems_);
+            Stage s;
+            if (auto v = r.string("name", true)) {
+                bool ok = !v->empty() && std::all_of(v->begin(), v->end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+                });
+                if (!ok)
+                    r.problem("name", "must be lower-case letters, digits, - or _");
+                else if (names.count(*v))
+                    r.problem("name", "'" + *v + "' is used twice (or is the reserved 'receipt')");
+                s.name = *v;
+            }
+            if (auto v = r.string("title", true)) s.title = *v;
+            if (auto v = r.string("within", true)) {
+                auto w = parseWindow(*v);
+                if (!w)
+                    r.problem("within", "'" + *v + "' is not a window (examples: 24h, 7d, 5bd)");
+                else if (w->amount <= 0)
+                    r.problem("within", "must be longer than zero");
+                else
+                    s.window = *w;
+            }
+            if (auto v = r.string("from")) {
+                if (!names.count(*v))
+                    r.problem("from", "'" + *v + "' is not 'receipt' or the name of an earlier stage");
+                else
+                    s.anchor = *v;
+            }
+            if (auto v = r.string("completed_by", true)) {
+                const auto& actions = knownActions();
+                if (std::find(actions.begin(), actions.end(), *v) == actions.end())
+                    r.problem("completed_by",
+                              "'" + *v + "' is not an action (ack, assess, fix, release, disclose, close)");
+                else
+                    s.completedBy = *v;
+            }
+            if (auto v = r.stringList("severity")) {
+                static const std::set<std::string> severities{"low", "medium", "high", "critical"};
+                for (const auto& sv : *v) {
+                    if (!severities.count(sv))
+                        r.problem("severity", "'" + sv + "' is not low, medium, high or critical");
+                    else
+                        s.severities.push_back(sv);
+                }
+            }
+            if (auto v = r.string("note")) s.note = *v;
+            r.rejectUnknownKeys();
+            if (!s.name.empty()) names.insert(s.name);
+            policy_.stages.push_back(std::move(s));
+        }
+    }
+
+    void readFields(TableReader& top) {
+        const toml::table* t = top.table("fields", true);
+        if (!t) return;
+        TableReader fields(t, "fields", file_, problems_);
+        for (auto f : report::allFields()) {
+            std::string key{report::fieldKey(f)};
+            const toml::table* ft = fields.table(key);
+            if (!ft) continue;
+            TableReader r(ft, "fields." + key, file_, problems_);
+            FieldRule rule;
+            rule.field = f;
+            if (auto v = r.boolean("required")) rule.required = *v;
+            if (auto v = r.string("label", true)) rule.label = *v;
+            if (auto v = r.string("guide")) rule.guide = *v;
+            if (auto v = r.stringList("aliases")) {
+                for (const auto& a : *v) {
+                    if (trim(a).empty())
+                        r.problem("aliases", "an alias is empty");
+                    else
+                        rule.aliases.push_back(toLower(trim(a)));
+                }
+            }
+            r.rejectUnknownKeys();
+            policy_.fields.push_back(std::move(rule));
+        }
+        fields.rejectUnknownKeys();
+        bool anyRequired =
+            std::any_of(policy_.fields.begin(), policy_.fields.end(), [](auto& r) { return r.required; });
+        if (!anyRequired) top.problem("fields", "no field is required; name at least one with required = true");
+    }
+
+    void readVersions(TableReader& top) {
+        auto n = top.node("versions");
+        if (!n) return;
+        auto arr = n->as_array();
+        if (!arr || !arr->is_array_of_tables()) {
+            top.problem("versions", "must be written as [[versions]] entries");
+            return;
+        }
+        std::size_t index = 0;
+        for (const auto& el : *arr) {
+            TableReader r(el.as_table(), "versions[" + std::to_string(index++) + "]", file_, problems_);
+            VersionRule rule;
+            if (auto v = r.string("match", true)) {
+                if (!isValidVersionMatch(*v))
+                    r.problem("match",
+                              "'" + *v + "' is not a version pattern (examples: 0.2.x, < 0.1, >= 1.0, 1.4.2, latest)");
+                rule.match = *v;
+            }
+            if (auto v = r.string("support", true)) {
+                if (*v == "supported")
+                    rule.support = VersionRule::Support::Supported;
+                else if (*v == "limited")
+                    rule.support = VersionRule::Support::Limited;
+                else if (*v == "unsupported")
+                    rule.support = VersionRule::Support::Unsupported;
+                else
+                    r.problem("support", "must be supported, limited or unsupported");
+            }
+            if (auto v = r.string("note")) rule.note = *v;
+            r.rejectUnknownKeys();
+            policy_.versions.push_back(std::move(rule));
+        }
+    }
+
+    void readScope(TableReader& top) {
+        const toml::table* t = top.table("scope");
+        if (!t) return;
+        TableReader r(t, "scope", file_, problems_);
+        if (auto v = r.stringList("in")) policy_.inScope = *v;
+        if (auto v = r.stringList("out")) policy_.outOfScope = *v;
+        r.rejectUnknownKeys();
+    }
+
+    void readRewards(TableReader& top) {
+        const toml::table* t = top.table("rewards");
+        if (!t) return;
+        TableReader r(t, "rewards", file_, problems_);
+        if (auto v = r.stringList("recognition")) policy_.recognition = *v;
+        if (auto n = r.node("bounty")) {
+            auto arr = n->as_array();
+            if (!arr || !arr->is_array_of_tables()) {
+                r.problem("bounty", "must be written as [[rewards.bounty]] entries");
+            } else {
+                std::size_t index = 0;
+                for (const auto& el : *arr) {
+                    TableReader b(el.as_table(), "rewards.bounty[" + std::to_string(index++) + "]", file_, problems_);
+                    Reward reward;
+                    if (auto v = b.string("severity", true)) reward.severity = *v;
+                    if (auto v = b.string("reward", true)) reward.reward = *v;
+                    b.rejectUnknownKeys();
+                    policy_.rewards.push_back(std::move(reward));
+                }
+            }
+        }
+        r.rejectUnknownKeys();
+    }
+
+    void readDisclosure(TableReader& top) {
+        const toml::table* t = top.table("disclosure");
+        if (!t) return;
+        TableReader r(t, "disclosure", file_, problems_);
+        if (auto v = r.stringList("terms")) policy_.disclosureTerms = *v;
+        r.rejectUnknownKeys();
+    }
+
+    const toml::table& root_;
+    std::string file_;
+    std::vector<Problem>& problems_;
+    Policy policy_;
+};
+
+}  // namespace
+
+PolicyLoad parsePolicy(std::string_view text, const std::filesystem::path& file) {
+    PolicyLoad result;
+    auto root = config::parseToml(text, file.string(), result.problems);
+    if (!root) return result;
+    Policy p = PolicyReader(*root, file, result.problems).read();
+    if (result.problems.empty()) result.policy = std::move(p);
+    return result;
+}
+
+PolicyLoad loadPolicy(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::error_code ec;
+    if (!in || !std::filesystem::is_regular_file(file, ec)) {
+        PolicyLoad r;
+        r.problems.push_back({file.string(), "", "cannot be read (no such file, or not a regular file)"});
+        return r;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parsePolicy(text.str(), file);
+}
+
+}  // namespace secmaild::policy
