@@ -1,0 +1,32 @@
+// Processing one stored message: parse, classify, extract fields, and in one
+// transaction record the verdict, file or extend the report, write the audit
+// trail and queue the answer (design.md, steps 2-6; invariants 2 and 5).
+// A bug while processing one message is caught here, logged, and recorded on
+// that message (outcome "unreadable", flag "processing-error"), so one bad
+// mail never stops the others. Store failures propagate: they end the pass.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "secmaild/service/runtime.hpp"
+
+namespace secmaild::service {
+
+struct Processed {
+    std::string outcome;
+    std::optional<std::string> reportId;
+    bool answerQueued = false;
+};
+
+Processed processMessage(Runtime& runtime, std::int64_t messageId);
+class AnswerFeed;
+
+// Every pending message in arrival order; stops early (between messages) when
+// `stop` becomes true. Tells `feed` of each answer queued. Returns how many
+// were processed.
+int processPending(Runtime& runtime, const std::atomic<bool>* stop = nullptr, AnswerFeed* feed = nullptr);
+
+}  // namespace secmaild::service

@@ -1,0 +1,48 @@
+// Everything a running secmaild has loaded at start: the config, the policy
+// and its calendar, the templates, the secrets and the store. Loading is one
+// start-up phase with one error boundary: any problem is reported with its
+// file and key, and nothing starts half-configured.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "secmaild/answer/templates.hpp"
+#include "secmaild/config/config.hpp"
+#include "secmaild/policy/calendar.hpp"
+#include "secmaild/policy/policy.hpp"
+#include "secmaild/store/store.hpp"
+#include "secmaild/util/clock.hpp"
+#include "secmaild/util/secret.hpp"
+
+namespace secmaild::service {
+
+struct Runtime {
+    config::Config config;
+    policy::Policy policy;
+    policy::Calendar calendar;
+    answer::Templates templates;
+    std::optional<Secret> imapPassword;
+    std::optional<Secret> smtpPassword;
+    std::unique_ptr<store::Store> store;
+    // A second connection for the thread that sends answers while reports are
+    // still being filed (SQLite transactions belong to a connection).
+    std::unique_ptr<store::Store> senderStore;
+    const Clock* clock = nullptr;
+};
+
+struct Loaded {
+    std::unique_ptr<Runtime> runtime;
+    std::vector<config::Problem> problems;
+};
+
+// Checks the config and every file it names (policy, templates, password
+// files, the store's directory), without opening the store.
+std::vector<config::Problem> checkConfig(const std::filesystem::path& configFile);
+
+// Loads everything and opens (creating or migrating) the store. With
+// `readOnly`, the store is opened for reading and secrets are not read.
+Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, bool readOnly = false);
+
+}  // namespace secmaild::service

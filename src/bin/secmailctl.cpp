@@ -1,0 +1,126 @@
+// secmailctl: the companion command for admins and maintainers. A thin main:
+// each subcommand is a call into the core library (ingest is the pipeline,
+// the views are ctl/views.hpp).
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <iterator>
+
+#include "secmaild/ctl/views.hpp"
+#include "secmaild/pgp/engine.hpp"
+#include "secmaild/service/outbox.hpp"
+#include "secmaild/service/pipeline.hpp"
+#include "secmaild/util/hash.hpp"
+#include "secmaild/util/logging.hpp"
+
+namespace {
+constexpr int kExitUsage = 64;
+constexpr int kExitDataErr = 65;
+constexpr int kExitNoInput = 66;
+constexpr int kExitSoftware = 70;
+constexpr int kExitIo = 74;
+constexpr int kExitConfig = 78;
+
+// Reads stdin, at most `limit` bytes; nullopt when there is more.
+std::optional<std::string> readStdin(std::uint64_t limit) {
+    std::string data;
+    char buffer[1 << 16];
+    while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
+        data.append(buffer, static_cast<std::size_t>(std::cin.gcount()));
+        if (data.size() > limit) return std::nullopt;
+    }
+    return data;
+}
+
+int ingest(secmaild::service::Runtime& rt) {
+    auto raw = readStdin(rt.config.limits.maxMessageBytes);
+    if (!raw) {
+        // Refuse rather than keep a cut copy: the sending MTA still holds the
+        // whole message and will return it to its sender with this reason.
+        std::cerr << "secmailctl: the message is larger than limits.max_message_size ("
+                  << rt.config.limits.maxMessageBytes << " bytes); refused\n";
+        return kExitDataErr;
+    }
+    secmaild::store::IncomingMessage m;
+    m.receivedAt = rt.clock->now();
+    m.source = "stdin";
+    m.raw = std::move(*raw);
+    auto id = rt.store->storeIncoming(m, rt.clock->now());
+    // Our exit status tells the MTA it may delete its copy: be on disk first.
+    rt.store->makeDurable(rt.clock->now());
+    auto processed = secmaild::service::processMessage(rt, id);
+    auto drained = secmaild::service::drainOutbox(rt);
+    std::cout << "stored message " << id << ": " << processed.outcome;
+    if (processed.reportId) std::cout << ", report " << *processed.reportId;
+    if (processed.answerQueued)
+        std::cout << (drained.connectionError ? ", answer queued (SMTP unreachable; the daemon will retry)"
+                                              : ", answer sent");
+    std::cout << "\n";
+    return 0;
+}
+
+void print(const nlohmann::json& j, bool json, std::string (*asText)(const nlohmann::json&)) {
+    if (json)
+        std::cout << j.dump(2) << "\n";
+    else
+        std::cout << asText(j);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    CLI::App app{"secmailctl: inspect and feed secmaild's store"};
+    std::string configPath = "/etc/secmaild/secmaild.toml";
+    bool json = false;
+    std::string reportId;
+    app.add_option("-c,--config", configPath, "the configuration file (TOML)")->capture_default_str();
+    app.require_subcommand(1);
+    auto* ingestCmd = app.add_subcommand("ingest", "store and process one message read from stdin (for MTA pipes)");
+    auto* listCmd = app.add_subcommand("list", "list reports");
+    auto* showCmd = app.add_subcommand("show", "show one report with its fields, timeline, messages and audit trail");
+    auto* messagesCmd = app.add_subcommand("messages", "list every stored message with its outcome and answers");
+    for (auto* c : {listCmd, showCmd, messagesCmd}) c->add_flag("--json", json, "print JSON (see README)");
+    showCmd->add_option("id", reportId, "the report id, e.g. SEC-2026-0001")->required();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e);
+        return code == 0 ? 0 : kExitUsage;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    secmaild::initCrypto();
+    secmaild::pgp::initialise();
+    (void)secmaild::setupLogging(ingestCmd->parsed() ? "info" : "warn");
+
+    secmaild::SystemClock clock;
+    const bool readOnly = !ingestCmd->parsed();
+    auto loaded = secmaild::service::loadRuntime(configPath, clock, readOnly);
+    if (!loaded.runtime) {
+        for (const auto& p : loaded.problems) std::cerr << secmaild::config::describe(p) << "\n";
+        return kExitConfig;
+    }
+    auto& rt = *loaded.runtime;
+    try {
+        if (ingestCmd->parsed()) return ingest(rt);
+        if (listCmd->parsed()) print(secmaild::ctl::listReports(rt), json, secmaild::ctl::reportsAsText);
+        if (messagesCmd->parsed()) print(secmaild::ctl::listMessages(rt), json, secmaild::ctl::messagesAsText);
+        if (showCmd->parsed()) {
+            auto r = secmaild::ctl::showReport(rt, reportId);
+            if (!r) {
+                std::cerr << "secmailctl: no report " << reportId << "\n";
+                return kExitNoInput;
+            }
+            print(*r, json, secmaild::ctl::reportAsText);
+        }
+        return 0;
+    } catch (const secmaild::store::StoreError& e) {
+        std::cerr << "secmailctl: store: " << e.what() << "\n";
+        return kExitIo;
+    } catch (const std::exception& e) {
+        std::cerr << "secmailctl: " << e.what() << "\n";
+        return kExitSoftware;
+    }
+}

@@ -1,0 +1,105 @@
+// Start-up: load and check everything, then open the store. Every problem
+// names its file and key; the checks run to the end so an admin sees all of
+// them at once.
+#include "secmaild/service/runtime.hpp"
+
+#include <unistd.h>
+
+namespace secmaild::service {
+
+namespace {
+
+struct Parts {
+    std::optional<config::Config> config;
+    std::optional<policy::Policy> policy;
+    std::optional<policy::Calendar> calendar;
+    std::optional<answer::Templates> templates;
+    std::optional<Secret> imapPassword;
+    std::optional<Secret> smtpPassword;
+};
+
+std::optional<Secret> readPassword(const std::filesystem::path& file, const std::string& configFile,
+                                   const std::string& key, std::vector<config::Problem>& problems) {
+    auto secret = readSecretFile(file);
+    if (!secret) {
+        problems.push_back({configFile, key, secret.error().message});
+        return std::nullopt;
+    }
+    return std::move(secret).value();
+}
+
+void checkStorePath(const config::Config& c, std::vector<config::Problem>& problems) {
+    const auto file = c.file.string();
+    std::error_code ec;
+    auto dir = c.storePath.has_parent_path() ? c.storePath.parent_path() : std::filesystem::path{"."};
+    if (!std::filesystem::is_directory(dir, ec)) {
+        problems.push_back({file, "store.path", "the directory " + dir.string() + " does not exist"});
+        return;
+    }
+    if (std::filesystem::exists(c.storePath, ec) && !std::filesystem::is_regular_file(c.storePath, ec)) {
+        problems.push_back({file, "store.path", c.storePath.string() + " is not a regular file"});
+        return;
+    }
+    if (::access(dir.c_str(), W_OK) != 0)
+        problems.push_back({file, "store.path", "the directory " + dir.string() + " is not writable for this user"});
+}
+
+Parts loadParts(const std::filesystem::path& configFile, std::vector<config::Problem>& problems, bool readSecrets) {
+    Parts parts;
+    auto loaded = config::loadConfig(configFile);
+    problems.insert(problems.end(), loaded.problems.begin(), loaded.problems.end());
+    if (!loaded.config) return parts;
+    const config::Config& c = *loaded.config;
+    const auto file = c.file.string();
+
+    auto policy = policy::loadPolicy(c.policyFile);
+    problems.insert(problems.end(), policy.problems.begin(), policy.problems.end());
+    if (policy.policy) {
+        auto calendar = policy::Calendar::forPolicy(*policy.policy);
+        if (calendar)
+            parts.calendar = std::move(calendar).value();
+        else
+            problems.push_back({c.policyFile.string(), "policy.timezone", calendar.error().message});
+    }
+    auto templates = answer::Templates::load(c.templatesDir, problems);
+    if (templates) parts.templates = std::move(templates).value();
+
+    if (readSecrets) {
+        if (c.imap) parts.imapPassword = readPassword(c.imap->passwordFile, file, "imap.password_file", problems);
+        if (!c.smtp.passwordFile.empty())
+            parts.smtpPassword = readPassword(c.smtp.passwordFile, file, "smtp.password_file", problems);
+    }
+    checkStorePath(c, problems);
+    parts.config = std::move(loaded.config);
+    parts.policy = std::move(policy.policy);
+    return parts;
+}
+
+}  // namespace
+
+std::vector<config::Problem> checkConfig(const std::filesystem::path& configFile) {
+    std::vector<config::Problem> problems;
+    loadParts(configFile, problems, true);
+    return problems;
+}
+
+Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, bool readOnly) {
+    Loaded result;
+    Parts parts = loadParts(configFile, result.problems, !readOnly);
+    if (!result.problems.empty()) return result;
+    auto rt = std::make_unique<Runtime>(Runtime{
+        std::move(*parts.config), std::move(*parts.policy), std::move(*parts.calendar), std::move(*parts.templates),
+        std::move(parts.imapPassword), std::move(parts.smtpPassword), nullptr, nullptr, &clock});
+    try {
+        rt->store = std::make_unique<store::Store>(readOnly ? store::Store::openReadOnly(rt->config.storePath)
+                                                            : store::Store::open(rt->config.storePath));
+        if (!readOnly) rt->senderStore = std::make_unique<store::Store>(store::Store::open(rt->config.storePath));
+    } catch (const store::StoreError& e) {
+        result.problems.push_back({rt->config.file.string(), "store.path", e.what()});
+        return result;
+    }
+    result.runtime = std::move(rt);
+    return result;
+}
+
+}  // namespace secmaild::service
