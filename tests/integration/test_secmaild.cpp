@@ -1,0 +1,369 @@
+// secmaild end to end on real servers: a throwaway Dovecot and Postfix on
+// ephemeral 127.0.0.1 ports (tests/support/mail_env.hpp), mail delivered by a
+// real SMTP client (curl), `secmaild --once` run as a process, and the answers
+// read back over IMAP from the researcher's mailbox with curl — a client
+// independent of secmaild's own IMAP code.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "mail_env.hpp"
+#include "process.hpp"
+#include "secmaild/mime/message.hpp"
+#include "secmaild/util/strings.hpp"
+#include "temp_dir.hpp"
+
+extern char** environ;
+
+using namespace secmaild;
+using namespace std::chrono_literals;
+using testing::MailEnv;
+
+namespace {
+
+const std::string kSecurity = "security@example.org";
+const std::string kResearcher = "jane@researcher.example";
+const std::string kOther = "max@researcher.example";
+
+std::string crlf(const std::string& text) {
+    std::string out;
+    for (auto line : splitLines(text)) out += std::string(line) + "\r\n";
+    return out;
+}
+
+std::string report(const std::string& messageId, const std::string& subject, const std::string& body,
+                   const std::string& from = kResearcher, const std::string& extraHeaders = "") {
+    return crlf("From: Jane Researcher <" + from + ">\nTo: " + kSecurity + "\nSubject: " + subject + "\nMessage-ID: " +
+                messageId + "\nDate: Mon, 23 Nov 2026 10:00:00 +0000\n" + extraHeaders + "\n" + body);
+}
+
+const std::string kComplete =
+    "Description: Stored XSS in the chat title.\n\nSteps to reproduce:\n1. Name a chat <script>x</script>\n"
+    "2. Share it\n\nImpact: an attacker can run script in another user's session.\n\nAffected version: 0.2.3\n";
+
+class Fixture {
+public:
+    explicit Fixture(const std::string& extraConfig = "") {
+        // The servers' unprivileged processes must pass through (not list) our directory.
+        std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all |
+                                                      std::filesystem::perms::group_exec |
+                                                      std::filesystem::perms::others_exec);
+        auto env =
+            MailEnv::start(dir_ / "mail", {{kSecurity, "sec-pass"}, {kResearcher, "jane-pass"}, {kOther, "max-pass"}});
+        REQUIRE_MESSAGE(env, (env ? "" : env.error().message));
+        env_ = std::move(env).value();
+        writeConfig(extraConfig);
+    }
+
+    void writeConfig(const std::string& extraConfig, const std::string& imapExtra = "") {
+        const std::filesystem::path source(SECMAILD_SOURCE_DIR);
+        std::ofstream(dir_ / "imap.pw") << "sec-pass\n";
+        std::ofstream(dir_ / "secmaild.toml")
+            << "[imap]\nurl = \"" << env_->imapUrl() << "\"\nuser = \"" << kSecurity
+            << "\"\npassword_file = \"imap.pw\"\ntls = \"none\"\npoll_interval = \"1s\"\ntimeout = \"10s\"\n"
+            << imapExtra << "[smtp]\nurl = \"" << env_->smtpUrl() << "\"\ntls = \"none\"\nfrom = \"" << kSecurity
+            << "\"\nfrom_name = \"Example security team\"\ntimeout = \"10s\"\nretry_base = \"1s\"\n"
+            << "[store]\npath = \"store.db\"\n[policy]\nfile = \""
+            << (source / "config/policies/personal-chatter.toml").string() << "\"\n[templates]\ndir = \""
+            << (source / "config/templates").string() << "\"\n"
+            << extraConfig;
+    }
+
+    testing::CommandResult secmaild(std::vector<std::string> args) {
+        std::vector<std::string> argv{SECMAILD_BINARY, "--config", config().string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        testing::CommandOptions o;
+        o.timeout = 120s;
+        return testing::runCommand(argv, o);
+    }
+
+    testing::CommandResult once() {
+        auto r = secmaild({"--once"});
+        if (!r.ok()) MESSAGE("secmaild --once exited " << r.exitCode << ":\n" << r.err);
+        return r;
+    }
+
+    testing::CommandResult secmailctl(const std::string& args, const std::string& stdinFile = "") {
+        std::string cmd = std::string(SECMAILCTL_BINARY) + " --config " + config().string() + " " + args;
+        if (!stdinFile.empty()) cmd += " < " + stdinFile;
+        testing::CommandOptions o;
+        o.timeout = 60s;
+        return testing::runCommand({"/bin/sh", "-c", cmd}, o);
+    }
+
+    nlohmann::json ctlJson(const std::string& args) {
+        auto r = secmailctl(args + " --json");
+        REQUIRE_MESSAGE(r.ok(), r.err);
+        return nlohmann::json::parse(r.out);
+    }
+
+    void deliver(const std::string& raw, const std::string& from = kResearcher) {
+        auto before = env_->messageCount(kSecurity);
+        auto s = env_->deliver(from, kSecurity, raw);
+        REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+        REQUIRE_MESSAGE(env_->waitForMessages(kSecurity, before + 1, 30s), env_->logs());
+    }
+
+    // The answers in a mailbox, parsed.
+    std::vector<mime::ParsedMessage> inbox(const std::string& user) {
+        auto all = env_->fetchAll(user);
+        REQUIRE_MESSAGE(all, (all ? "" : all.error().message));
+        std::vector<mime::ParsedMessage> out;
+        for (const auto& raw : *all) out.push_back(mime::parseMessage(raw));
+        return out;
+    }
+
+    std::vector<mime::ParsedMessage> waitForAnswers(const std::string& user, std::size_t n) {
+        CHECK_MESSAGE(env_->waitForMessages(user, n, 30s), env_->logs());
+        return inbox(user);
+    }
+
+    std::filesystem::path config() const { return dir_ / "secmaild.toml"; }
+    MailEnv& env() { return *env_; }
+    const testing::TempDir& dir() const { return dir_; }
+
+private:
+    testing::TempDir dir_;
+    std::unique_ptr<MailEnv> env_;
+};
+
+}  // namespace
+
+TEST_CASE("a complete report is acknowledged in the researcher's mailbox, and the server copy is marked, not read") {
+    Fixture f;
+    f.deliver(report("<r1@researcher.example>", "XSS in chat titles", kComplete));
+    REQUIRE(f.once().ok());
+    auto answers = f.waitForAnswers(kResearcher, 1);
+    REQUIRE(answers.size() == 1);
+    const auto& ack = answers[0];
+    CHECK(ack.subject == "[SEC-2026-0001] Re: XSS in chat titles");
+    CHECK(ack.header("In-Reply-To") == "<r1@researcher.example>");
+    CHECK(ack.header("Auto-Submitted") == "auto-replied");
+    REQUIRE(ack.from.size() == 1);
+    CHECK(ack.from[0].address == kSecurity);
+    CHECK(ack.text.find("SEC-2026-0001") != std::string::npos);
+    CHECK(ack.text.find("everything our policy asks for") != std::string::npos);
+    CHECK(ack.text.find("Preliminary assessment and severity classification: by ") != std::string::npos);
+
+    auto flags = f.env().flags(kSecurity);
+    REQUIRE(flags);
+    REQUIRE(flags->size() == 1);
+    CHECK(flags->at(0).find("$SecmaildFiled") != std::string::npos);
+    CHECK(flags->at(0).find("\\Seen") == std::string::npos);
+
+    auto shown = f.ctlJson("show SEC-2026-0001");
+    CHECK(shown["state"] == "acknowledged");
+    CHECK(shown["fields_missing"].empty());
+    CHECK(shown["timeline"][0]["state"] == "done");
+    CHECK(shown["answers"][0]["state"] == "sent");
+}
+
+TEST_CASE("an incomplete report, then its completing follow-up, each get one answer in the thread") {
+    Fixture f;
+    f.deliver(report("<i1@researcher.example>", "SQL injection in search", "The search box looks injectable."));
+    REQUIRE(f.once().ok());
+    auto first = f.waitForAnswers(kResearcher, 1);
+    REQUIRE(first.size() == 1);
+    CHECK(first[0].text.find("Steps to reproduce the issue") != std::string::npos);
+    auto listed = f.ctlJson("list");
+    REQUIRE(listed["reports"].size() == 1);
+    CHECK(listed["reports"][0]["fields_missing"] == nlohmann::json::array({"steps", "impact"}));
+
+    f.deliver(report("<i2@researcher.example>", "Re: " + first[0].subject,
+                     "Steps to reproduce:\n1. Search for ' OR 1=1 --\n2. All users are listed\n\n"
+                     "Impact: an attacker can read every account.\n",
+                     kResearcher, "In-Reply-To: " + first[0].messageId + "\nReferences: " + first[0].messageId + "\n"));
+    REQUIRE(f.once().ok());
+    auto both = f.waitForAnswers(kResearcher, 2);
+    REQUIRE(both.size() == 2);
+    CHECK(both[1].header("In-Reply-To") == "<i2@researcher.example>");
+    CHECK(both[1].text.find("now has everything") != std::string::npos);
+    auto shown = f.ctlJson("show SEC-2026-0001");
+    CHECK(shown["fields_missing"].empty());
+    CHECK(shown["messages"].size() == 2);
+}
+
+TEST_CASE("a bounce and an out-of-office reply are stored and never answered") {
+    Fixture f;
+    f.deliver(crlf("From: Mail Delivery System <MAILER-DAEMON@mx.researcher.example>\nTo: " + kSecurity +
+                   "\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <b1@mx.researcher.example>\n"
+                   "Content-Type: multipart/report; report-type=delivery-status; boundary=\"bb\"\n\n"
+                   "--bb\n\nThe mail could not be delivered.\n--bb\nContent-Type: message/delivery-status\n\n"
+                   "Final-Recipient: rfc822; nobody@researcher.example\nAction: failed\nStatus: 5.1.1\n--bb--\n"),
+              "");
+    f.deliver(report("<oof@researcher.example>", "Out of Office: away", "I am away until Monday.", kResearcher,
+                     "Auto-Submitted: auto-replied\n"));
+    REQUIRE(f.once().ok());
+    std::this_thread::sleep_for(2s);  // give Postfix time to deliver anything we wrongly sent
+    CHECK(f.env().messageCount(kResearcher) == 0);
+    auto messages = f.ctlJson("messages");
+    REQUIRE(messages["messages"].size() == 2);
+    CHECK(messages["messages"][0]["outcome"] == "bounce");
+    CHECK(messages["messages"][1]["outcome"] == "auto-reply");
+    for (const auto& m : messages["messages"]) CHECK(m["answers"].empty());
+    CHECK(f.ctlJson("list")["reports"].empty());
+}
+
+TEST_CASE("a template-injection attempt is answered with nothing evaluated and one clean subject line") {
+    Fixture f;
+    f.deliver(report("<t1@researcher.example>", "{{report_id}} {{#timeline}}{{title}}{{/timeline}} {{=<% %>=}}",
+                     "Description: {{contact}} {{{project}}} <%report_id%>\n"));
+    REQUIRE(f.once().ok());
+    auto answers = f.waitForAnswers(kResearcher, 1);
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].subject == "[SEC-2026-0001] Re: {{report_id}} {{#timeline}}{{title}}{{/timeline}} {{=<% %>=}}");
+    CHECK(answers[0].text.find("{{") == std::string::npos);
+    CHECK(answers[0].text.find("<%") == std::string::npos);
+    CHECK(answers[0].headersNamed("Subject").size() == 1);
+}
+
+TEST_CASE("with the SMTP server down the answer waits in the outbox, and arrives once it is up") {
+    Fixture f;
+    f.deliver(report("<s1@researcher.example>", "CSRF in settings", kComplete));
+    REQUIRE(f.env().stopSmtp());
+    auto down = f.once();
+    CHECK(down.exitCode == 69);
+    CHECK(down.err.find("SMTP") != std::string::npos);
+    auto queued = f.ctlJson("messages");
+    REQUIRE(queued["messages"][0]["answers"].size() == 1);
+    CHECK(queued["messages"][0]["answers"][0]["state"] == "queued");
+    CHECK(queued["messages"][0]["answers"][0]["attempts"] == 1);
+
+    REQUIRE(f.env().startSmtp());
+    std::this_thread::sleep_for(1500ms);  // smtp.retry_base is 1s
+    REQUIRE(f.once().ok());
+    auto answers = f.waitForAnswers(kResearcher, 1);
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].subject == "[SEC-2026-0001] Re: CSRF in settings");
+    REQUIRE(f.once().ok());
+    std::this_thread::sleep_for(1s);
+    CHECK(f.env().messageCount(kResearcher) == 1);
+}
+
+TEST_CASE("a permanent refusal is recorded and not retried") {
+    Fixture f;
+    f.deliver(report("<p1@researcher.example>", "report from a dead address", kComplete, "ghost@researcher.example"),
+              "ghost@researcher.example");
+    CHECK(f.once().ok());
+    auto messages = f.ctlJson("messages");
+    auto answer = messages["messages"][0]["answers"][0];
+    CHECK(answer["state"] == "failed");
+    CHECK(answer["last_error"].get<std::string>().find("55") != std::string::npos);
+    CHECK(f.once().ok());
+    CHECK(f.ctlJson("messages")["messages"][0]["answers"][0]["attempts"] == 1);
+}
+
+TEST_CASE("a restart between passes answers nothing twice, and a new UIDVALIDITY re-reads without re-answering") {
+    Fixture f;
+    f.deliver(report("<u1@researcher.example>", "first", kComplete));
+    REQUIRE(f.once().ok());
+    f.deliver(report("<u2@researcher.example>", "second", kComplete, kOther), kOther);
+    REQUIRE(f.once().ok());
+    REQUIRE(f.once().ok());
+    f.waitForAnswers(kResearcher, 1);
+    f.waitForAnswers(kOther, 1);
+
+    // Make Dovecot forget the mailbox's UIDs: it assigns a new UIDVALIDITY.
+    auto maildir = f.env().root() / "home" / kSecurity / "Maildir";
+    if (!std::filesystem::exists(maildir)) maildir = f.env().root() / "home" / kSecurity;
+    int removed = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(f.env().root())) {
+        auto name = e.path().filename().string();
+        if (e.path().string().find(kSecurity) != std::string::npos &&
+            (name == "dovecot-uidlist" || name.rfind("dovecot.index", 0) == 0)) {
+            std::filesystem::remove(e.path());
+            ++removed;
+        }
+    }
+    REQUIRE(removed > 0);
+    std::this_thread::sleep_for(1100ms);  // Dovecot's new UIDVALIDITY is time-based
+    REQUIRE(f.once().ok());
+    std::this_thread::sleep_for(2s);
+    CHECK(f.env().messageCount(kResearcher) == 1);
+    CHECK(f.env().messageCount(kOther) == 1);
+    auto messages = f.ctlJson("messages")["messages"];
+    REQUIRE(messages.size() == 4);
+    CHECK(messages[2]["outcome"] == "duplicate");
+    CHECK(messages[3]["outcome"] == "duplicate");
+    CHECK(f.ctlJson("list")["reports"].size() == 2);
+}
+
+TEST_CASE("in move mode a filed message moves to the folder and is never deleted") {
+    Fixture f;
+    f.writeConfig("", "mark = \"move\"\nmove_to = \"Filed\"\n");
+    f.deliver(report("<m1@researcher.example>", "moved", kComplete));
+    REQUIRE(f.once().ok());
+    CHECK(f.env().messageCount(kSecurity) == 0);
+    CHECK(f.env().messageCount(kSecurity, "Filed") == 1);
+    auto flags = f.env().flags(kSecurity, "Filed");
+    REQUIRE(flags);
+    CHECK(flags->at(0).find("\\Seen") == std::string::npos);
+    CHECK(f.waitForAnswers(kResearcher, 1).size() == 1);
+}
+
+TEST_CASE("--once says which server it could not reach and exits 69") {
+    Fixture f;
+    std::ofstream(f.dir() / "imap.pw") << "wrong-password\n";
+    auto r = f.once();
+    CHECK(r.exitCode == 69);
+    CHECK(r.err.find("IMAP") != std::string::npos);
+    CHECK(r.err.find("auth-refused") != std::string::npos);
+}
+
+TEST_CASE("--check-config names each problem with its file and key, and exits 78") {
+    Fixture f;
+    auto good = f.secmaild({"--check-config"});
+    CHECK_MESSAGE(good.exitCode == 0, good.err);
+    std::ofstream(f.config(), std::ios::app) << "[answers]\nper_sender_per_hour = \"lots\"\n[surprise]\n";
+    auto bad = f.secmaild({"--check-config"});
+    CHECK(bad.exitCode == 78);
+    CHECK(bad.err.find(f.config().string() + ": answers.per_sender_per_hour: must be an integer") != std::string::npos);
+    CHECK(bad.err.find(f.config().string() + ": surprise: unknown key") != std::string::npos);
+    f.writeConfig("");
+    std::filesystem::remove(f.dir() / "imap.pw");
+    auto noSecret = f.secmaild({"--check-config"});
+    CHECK(noSecret.exitCode == 78);
+    CHECK(noSecret.err.find("imap.password_file") != std::string::npos);
+}
+
+TEST_CASE("secmailctl ingest files a message from stdin and sends its answer") {
+    Fixture f;
+    std::ofstream(f.dir() / "in.eml") << report("<g1@researcher.example>", "via MTA pipe", kComplete);
+    auto r = f.secmailctl("ingest", (f.dir() / "in.eml").string());
+    CHECK_MESSAGE(r.ok(), r.err);
+    CHECK(r.out.find("new-report, report SEC-2026-0001, answer sent") != std::string::npos);
+    auto answers = f.waitForAnswers(kResearcher, 1);
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].subject == "[SEC-2026-0001] Re: via MTA pipe");
+}
+
+TEST_CASE("the daemon answers while running and stops cleanly on SIGTERM") {
+    Fixture f;
+    std::string config = f.config().string();
+    const char* argv[] = {SECMAILD_BINARY, "--config", config.c_str(), nullptr};
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, SECMAILD_BINARY, nullptr, nullptr, const_cast<char**>(argv), environ) == 0);
+    f.deliver(report("<d1@researcher.example>", "daemon report", kComplete));
+    auto answers = f.waitForAnswers(kResearcher, 1);
+    CHECK(answers.size() == 1);
+    kill(pid, SIGTERM);
+    int status = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 200 && done == 0; ++i) {
+        done = waitpid(pid, &status, WNOHANG);
+        if (done == 0) std::this_thread::sleep_for(50ms);
+    }
+    if (done == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    REQUIRE(done == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}

@@ -1,0 +1,161 @@
+// Policy files: both shipped seeds load and say what their text says; every
+// kind of mistake is refused with the file and the key.
+#include <doctest/doctest.h>
+
+#include "secmaild/policy/policy.hpp"
+#include "secmaild/policy/versions.hpp"
+
+using namespace secmaild;
+using namespace secmaild::policy;
+
+namespace {
+const std::filesystem::path kPolicies = std::filesystem::path(SECMAILD_SOURCE_DIR) / "config" / "policies";
+
+Policy loadShipped(const char* name) {
+    auto loaded = loadPolicy(kPolicies / name);
+    for (const auto& p : loaded.problems) MESSAGE(config::describe(p));
+    REQUIRE(loaded.policy);
+    return *loaded.policy;
+}
+
+// A minimal valid policy, with `extra` appended.
+std::string minimal(const std::string& extra = "") {
+    return R"(
+[policy]
+name = "Test policy"
+project = "Test"
+
+[[stages]]
+name = "acknowledgment"
+title = "Acknowledgment"
+within = "24h"
+completed_by = "ack"
+
+[fields.description]
+required = true
+label = "Description"
+)" + extra;
+}
+
+bool hasProblem(const std::string& text, const std::string& key, const std::string& words) {
+    auto loaded = parsePolicy(text, "p.toml");
+    for (const auto& p : loaded.problems)
+        if (p.key == key && p.message.find(words) != std::string::npos && p.file == "p.toml") return true;
+    for (const auto& p : loaded.problems) MESSAGE(config::describe(p));
+    return false;
+}
+}  // namespace
+
+TEST_CASE("the Personal Chatter policy ships with the seed's timeline, fields and versions") {
+    auto p = loadShipped("personal-chatter.toml");
+    CHECK(p.project == "Personal Chatter");
+    CHECK(p.contact == "security@personal-chatter.org");
+    REQUIRE(p.stages.size() == 5);
+    CHECK(p.stages[0].name == "acknowledgment");
+    CHECK(describeWindow(p.stages[0].window) == "24 hours");
+    CHECK(describeWindow(p.stages[1].window) == "72 hours");
+    CHECK(describeWindow(p.stages[2].window) == "7 days");
+    CHECK(describeWindow(p.stages[3].window) == "14 days");
+    CHECK(p.stages[3].severities == std::vector<std::string>{"high", "critical"});
+    CHECK(describeWindow(p.stages[4].window) == "30 days");
+    CHECK(p.stages[4].anchor == "release");
+    std::vector<report::Field> required;
+    for (const auto& f : p.fields)
+        if (f.required) required.push_back(f.field);
+    CHECK(required == std::vector<report::Field>{report::Field::Description, report::Field::Steps,
+                                                 report::Field::Impact, report::Field::Contact});
+    REQUIRE(p.fieldRule(report::Field::Mitigation));
+    CHECK_FALSE(p.fieldRule(report::Field::Mitigation)->required);
+    CHECK(supportFor(p, "0.2.7").status == VersionSupport::Status::Supported);
+    CHECK(supportFor(p, "0.1.3").status == VersionSupport::Status::Limited);
+    CHECK(supportFor(p, "0.0.9").status == VersionSupport::Status::Unsupported);
+    CHECK(supportFor(p, "1.0").status == VersionSupport::Status::Unknown);
+    CHECK(p.rewards.size() == 4);
+    CHECK(p.outOfScope.size() == 7);
+}
+
+TEST_CASE("the PersonaLab policy ships with 48 hours, 5 business days and 90 days for critical issues") {
+    auto p = loadShipped("personalab.toml");
+    REQUIRE(p.stages.size() == 3);
+    CHECK(describeWindow(p.stages[0].window) == "48 hours");
+    CHECK(p.stages[1].window.unit == Window::Unit::BusinessDays);
+    CHECK(p.stages[1].window.amount == 5);
+    CHECK(p.stages[2].severities == std::vector<std::string>{"critical"});
+    CHECK(describeWindow(p.stages[2].window) == "90 days");
+    CHECK_FALSE(p.fieldRule(report::Field::Contact));
+    CHECK(p.fieldRule(report::Field::Steps)->required);
+    CHECK(supportFor(p, "0.9").status == VersionSupport::Status::Unsupported);
+    p.latestVersion = "1.4.2";
+    CHECK(supportFor(p, "1.4.2").status == VersionSupport::Status::Supported);
+    CHECK(supportFor(p, "1.3.0").status == VersionSupport::Status::Unknown);
+}
+
+TEST_CASE("a minimal policy loads") {
+    CHECK(parsePolicy(minimal(), "p.toml").policy);
+}
+
+TEST_CASE("policy mistakes are refused with the file and key named") {
+    CHECK(hasProblem("surprise = 1\n" + minimal(), "surprise", "unknown key"));
+    CHECK(hasProblem(minimal("[fields.steps]\nrequired = true\nlabel = \"S\"\ncolour = \"red\"\n"),
+                     "fields.steps.colour", "unknown key"));
+    CHECK(hasProblem(minimal("[[stages]]\nname = \"x\"\ntitle = \"X\"\nwithin = \"0h\"\ncompleted_by = \"fix\"\n"),
+                     "stages[1].within", "longer than zero"));
+    CHECK(hasProblem(minimal("[[stages]]\nname = \"x\"\ntitle = \"X\"\nwithin = \"-3d\"\ncompleted_by = \"fix\"\n"),
+                     "stages[1].within", "not a window"));
+    CHECK(hasProblem(minimal("[[stages]]\nname = \"x\"\ntitle = \"X\"\nwithin = \"3d\"\nfrom = \"later\"\n"
+                             "completed_by = \"fix\"\n"),
+                     "stages[1].from", "earlier stage"));
+    CHECK(hasProblem(minimal("[[stages]]\nname = \"acknowledgment\"\ntitle = \"X\"\nwithin = \"3d\"\n"
+                             "completed_by = \"fix\"\n"),
+                     "stages[1].name", "used twice"));
+    CHECK(hasProblem(minimal("[[stages]]\nname = \"x\"\ntitle = \"X\"\nwithin = \"3d\"\ncompleted_by = \"dance\"\n"),
+                     "stages[1].completed_by", "not an action"));
+    CHECK(hasProblem(minimal("[[versions]]\nmatch = \"banana\"\nsupport = \"supported\"\n"), "versions[0].match",
+                     "not a version pattern"));
+    CHECK(hasProblem(minimal("[[versions]]\nmatch = \"1.x\"\nsupport = \"maybe\"\n"), "versions[0].support",
+                     "supported, limited or unsupported"));
+    CHECK(hasProblem("[policy]\nname = \"n\"\nproject = \"p\"\ntimezone = \"Mars/Olympus\"\n", "policy.timezone",
+                     "unknown time zone"));
+    CHECK(hasProblem("[policy]\nname = \"n\"\nproject = \"p\"\nworking_days = [\"funday\"]\n", "policy.working_days",
+                     "not a day"));
+    CHECK(hasProblem("[policy]\nname = \"n\"\nproject = \"p\"\nreport_prefix = \"sec-\"\n", "policy.report_prefix",
+                     "capital letters"));
+    CHECK(hasProblem("[policy]\nname = \"n\"\nproject = \"p\"\n", "stages", "at least one"));
+}
+
+TEST_CASE("a policy with a TOML syntax error names the line") {
+    auto loaded = parsePolicy("[policy\nname = 1\n", "broken.toml");
+    REQUIRE(loaded.problems.size() == 1);
+    CHECK(loaded.problems[0].file == "broken.toml");
+    CHECK(loaded.problems[0].message.find("line 1") != std::string::npos);
+}
+
+TEST_CASE("a missing policy file is a problem naming the file") {
+    auto loaded = loadPolicy("/nonexistent/policy.toml");
+    REQUIRE(loaded.problems.size() == 1);
+    CHECK(loaded.problems[0].file == "/nonexistent/policy.toml");
+}
+
+TEST_CASE("windows are written in hours, days or business days") {
+    CHECK(parseWindow("24h")->unit == Window::Unit::Hours);
+    CHECK(parseWindow("72 hours")->amount == 72);
+    CHECK(parseWindow("7d")->unit == Window::Unit::Days);
+    CHECK(parseWindow("5bd")->unit == Window::Unit::BusinessDays);
+    CHECK(parseWindow("5 business days")->amount == 5);
+    CHECK_FALSE(parseWindow("soon"));
+    CHECK_FALSE(parseWindow("5 fortnights"));
+    CHECK_FALSE(parseWindow(""));
+}
+
+TEST_CASE("version patterns compare numerically, not as text") {
+    CHECK(compareVersions("0.10", "0.9") > 0);
+    CHECK(compareVersions("v1.2.3", "1.2.3") == 0);
+    CHECK(compareVersions("1.2", "1.2.0") == 0);
+    CHECK(compareVersions("1.2.3-rc1", "1.2.3") == 0);
+    CHECK(isValidVersionMatch("0.2.x"));
+    CHECK(isValidVersionMatch("< 0.1"));
+    CHECK(isValidVersionMatch(">= 2"));
+    CHECK(isValidVersionMatch("latest"));
+    CHECK_FALSE(isValidVersionMatch("x.2"));
+    CHECK_FALSE(isValidVersionMatch("< banana"));
+}

@@ -1,0 +1,84 @@
+// Shared helpers: header-safe strings, UTF-8 repair, durations, secrets,
+// timestamps.
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "../support/temp_dir.hpp"
+#include "secmaild/util/duration.hpp"
+#include "secmaild/util/secret.hpp"
+#include "secmaild/util/strings.hpp"
+#include "secmaild/util/time_format.hpp"
+
+using namespace secmaild;
+
+TEST_CASE("headerSafe removes line breaks and control characters and collapses blanks") {
+    CHECK(headerSafe("a\r\nBcc: x") == "a Bcc: x");
+    CHECK(headerSafe("  lead\t\ttrail  ") == "lead trail");
+    CHECK(headerSafe(std::string("nul\0byte", 8)) == "nul byte");
+    CHECK(headerSafe("c1\xc2\x85next") == "c1 next");  // U+0085 NEXT LINE
+    CHECK(headerSafe("ok \xc3\xa9") == "ok \xc3\xa9");
+}
+
+TEST_CASE("invalid UTF-8 becomes U+FFFD and valid UTF-8 is untouched") {
+    CHECK(sanitizeUtf8("caf\xc3\xa9") == "caf\xc3\xa9");
+    CHECK(sanitizeUtf8("bad\xff") == "bad\xef\xbf\xbd");
+    CHECK(sanitizeUtf8("\xed\xa0\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // a surrogate
+    CHECK(isValidUtf8("\xf0\x9f\x98\x80"));
+    CHECK_FALSE(isValidUtf8("\xc0\xaf"));  // overlong
+}
+
+TEST_CASE("a UTF-8 prefix never cuts a character") {
+    CHECK(utf8Prefix("\xc3\xa9\xc3\xa9", 3) == "\xc3\xa9");
+    CHECK(utf8Prefix("abc", 10) == "abc");
+}
+
+TEST_CASE("lines split on LF with an optional CR") {
+    auto lines = splitLines("a\r\nb\nc");
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0] == "a");
+    CHECK(lines[1] == "b");
+    CHECK(lines[2] == "c");
+}
+
+TEST_CASE("durations have one number and one unit") {
+    CHECK(*parseDuration("90s") == std::chrono::seconds{90});
+    CHECK(*parseDuration("15m") == std::chrono::seconds{900});
+    CHECK(*parseDuration("24h") == std::chrono::seconds{86400});
+    CHECK(*parseDuration("7d") == std::chrono::seconds{604800});
+    CHECK(*parseDuration("30") == std::chrono::seconds{30});
+    CHECK_FALSE(parseDuration("soon"));
+    CHECK_FALSE(parseDuration("5 parsecs"));
+    CHECK_FALSE(parseDuration("-5s"));
+    CHECK_FALSE(parseDuration("99999999999999999999s"));
+    CHECK(formatDuration(std::chrono::seconds{3661}) == "1h1m1s");
+}
+
+TEST_CASE("a secret is read from the first line of its file and never from an empty one") {
+    testing::TempDir dir;
+    {
+        std::ofstream(dir / "pw") << "s3cret\r\nsecond line\n";
+        std::ofstream(dir / "empty") << "\n";
+    }
+    auto s = readSecretFile(dir / "pw");
+    REQUIRE(s);
+    CHECK(s->reveal() == "s3cret");
+    auto moved = std::move(s).value();
+    CHECK(moved.reveal() == "s3cret");
+    auto empty = readSecretFile(dir / "empty");
+    REQUIRE_FALSE(empty);
+    CHECK(empty.error().message.find("empty") != std::string::npos);
+    auto missing = readSecretFile(dir / "none");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().message.find((dir / "none").string()) != std::string::npos);
+}
+
+TEST_CASE("timestamps are written in RFC 5322 and ISO 8601, and IMAP dates are read") {
+    auto t = fromUnix(1795473753);  // 2026-11-23T22:42:33Z
+    CHECK(formatRfc5322(t) == "Mon, 23 Nov 2026 22:42:33 +0000");
+    CHECK(formatIsoUtc(t) == "2026-11-23T22:42:33Z");
+    CHECK(parseIsoUtc("2026-11-23T22:42:33Z") == t);
+    CHECK(parseImapInternalDate("23-Nov-2026 23:42:33 +0100") == t);
+    CHECK(parseImapInternalDate(" 3-Nov-2026 00:00:00 +0000") == fromUnix(1793664000));
+    CHECK_FALSE(parseImapInternalDate("yesterday"));
+}
