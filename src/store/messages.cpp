@@ -63,6 +63,13 @@ std::vector<MessageRow> readMessages(Statement& stmt) {
 
 std::int64_t Store::storeIncoming(const IncomingMessage& m, TimePoint now) {
     Transaction tx(db_);
+    if (m.mailbox && m.uidValidity && m.uid) {
+        // Already stored (a second secmaild on the same mailbox, or a pass
+        // that stopped between storing and checkpointing): keep the first.
+        auto known = db_.cached("SELECT id FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?");
+        known->bind(1, *m.mailbox).bind(2, *m.uidValidity).bind(3, *m.uid);
+        if (known->step()) return known->integer(0);
+    }
     const std::string rawSha = sha256Hex(m.raw);
     std::optional<std::int64_t> sameRawAs;
     {

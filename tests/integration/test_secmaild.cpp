@@ -16,6 +16,8 @@
 #include "mail_env.hpp"
 #include "process.hpp"
 #include "secmaild/mime/message.hpp"
+#include "secmaild/store/store.hpp"
+#include "secmaild/util/hash.hpp"
 #include "secmaild/util/strings.hpp"
 #include "temp_dir.hpp"
 
@@ -366,4 +368,54 @@ TEST_CASE("the daemon answers while running and stops cleanly on SIGTERM") {
     REQUIRE(done == pid);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("a report with a 40 MB attachment is stored whole, its attachment recorded, and answered") {
+    Fixture f;
+    // 40 MB of varied bytes, base64 in 76-character lines (about 54 MB on the wire).
+    std::string attachment(40u << 20, '\0');
+    std::uint32_t x = 2463534242u;
+    for (auto& c : attachment) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        c = static_cast<char>(x);
+    }
+    static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string encoded;
+    encoded.reserve(attachment.size() / 3 * 4 + attachment.size() / 57 * 2 + 8);
+    for (std::size_t i = 0; i < attachment.size(); i += 3) {
+        std::uint32_t n = static_cast<unsigned char>(attachment[i]) << 16;
+        if (i + 1 < attachment.size()) n |= static_cast<unsigned char>(attachment[i + 1]) << 8;
+        if (i + 2 < attachment.size()) n |= static_cast<unsigned char>(attachment[i + 2]);
+        encoded += alphabet[(n >> 18) & 63];
+        encoded += alphabet[(n >> 12) & 63];
+        encoded += i + 1 < attachment.size() ? alphabet[(n >> 6) & 63] : '=';
+        encoded += i + 2 < attachment.size() ? alphabet[n & 63] : '=';
+        if ((i / 3 + 1) % 19 == 0) encoded += "\r\n";
+    }
+    std::string raw = crlf("From: Jane Researcher <" + kResearcher + ">\nTo: " + kSecurity +
+                           "\nSubject: PoC attached\nMessage-ID: <big@researcher.example>\n"
+                           "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n" +
+                           kComplete + "--b\nContent-Type: application/octet-stream\n"
+                           "Content-Disposition: attachment; filename=\"poc.bin\"\nContent-Transfer-Encoding: base64\n\n") +
+                      encoded + "\r\n--b--\r\n";
+    f.deliver(raw);
+    REQUIRE(f.once().ok());
+    auto answers = f.waitForAnswers(kResearcher, 1);
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].subject == "[SEC-2026-0001] Re: PoC attached");
+
+    auto messages = f.ctlJson("messages")["messages"];
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0]["outcome"] == "new-report");
+    CHECK(messages[0]["flags"].empty());
+    CHECK(messages[0]["size"].get<std::size_t>() > raw.size());  // plus the headers Postfix and Dovecot add
+    auto store = store::Store::openReadOnly(f.dir() / "store.db");
+    auto parts = store.parts(messages[0]["id"].get<std::int64_t>());
+    REQUIRE(parts.size() == 3);
+    CHECK(parts[2].filename == "poc.bin");
+    CHECK(parts[2].attachment);
+    CHECK(parts[2].size == attachment.size());
+    CHECK(parts[2].sha256 == sha256Hex(attachment));
 }

@@ -184,3 +184,13 @@ TEST_CASE("messages are found again by the Message-IDs of their report's thread"
     CHECK(store.reportForMessageIds({"<unknown@y>", "<ack@x.org>"}) == "SEC-2026-0001");
     CHECK_FALSE(store.reportForMessageIds({"<unknown@y>"}));
 }
+
+TEST_CASE("storing the same mailbox UID twice keeps one message and returns its id") {
+    testing::TempDir dir;
+    auto store = Store::open(dir / "s.db");
+    auto first = store.storeIncoming(imapMessage(9, "one"), kNow);
+    auto again = store.storeIncoming(imapMessage(9, "one, fetched by a second daemon"), kNow);
+    CHECK(again == first);
+    CHECK(store.messages().size() == 1);
+    CHECK(store.rawMessage(first) == "one");
+}

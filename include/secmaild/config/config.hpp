@@ -55,7 +55,8 @@ struct Smtp : Endpoint {
 // nested parts and 10,000 parts; ours are tighter because report mail is
 // simple and every limit hit is flagged for a human.
 struct Limits {
-    std::uint64_t maxMessageBytes = 50ull << 20;
+    // Room for a 40 MB attachment in base64 (about 55 MB on the wire).
+    std::uint64_t maxMessageBytes = 64ull << 20;
     std::uint64_t maxHeaderBytes = 1ull << 20;  // one header block
     std::uint64_t maxHeaderLine = 64ull << 10;  // one (unfolded) header field
     std::uint64_t maxDepth = 30;

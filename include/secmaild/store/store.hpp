@@ -39,6 +39,8 @@ public:
     // Stores the raw bytes (and advances the mailbox checkpoint to its uid, in
     // the same transaction, when it came from IMAP). A message whose raw bytes
     // equal an already stored one keeps a reference instead of a second copy.
+    // A mailbox message already stored under the same UID is not stored
+    // again: its id is returned.
     std::int64_t storeIncoming(const IncomingMessage& message, TimePoint now);
     std::vector<std::int64_t> pendingMessages();
     bool isPending(std::int64_t id);
