@@ -229,7 +229,8 @@ private:
         answerQueued_ = true;
     }
 
-    void newReport() {
+    // `refersTo`: the report a stranger's mail replied to, if any.
+    void newReport(const std::optional<std::string>& refersTo = std::nullopt) {
         auto found = extract();
         bool haveContact =
             std::any_of(found.begin(), found.end(), [](const auto& f) { return f.field == report::Field::Contact; });
@@ -263,29 +264,35 @@ private:
         }
         json missing = json::array();
         for (auto f : answer::missingRequired(rt_.policy, present)) missing.push_back(report::fieldKey(f));
-        setOutcome(Outcome::NewReport, "a new report");
+        setOutcome(Outcome::NewReport, refersTo ? "a new report from another sender in the thread of " + *refersTo
+                                                : std::string("a new report"));
         verdict_.reportId = reportId;
-        audit(reportId, "report.filed",
-              {{"fields", fieldNames}, {"missing", missing}, {"flags", verdict_.flags}, {"policy", rt_.policy.name}});
+        json filed{{"fields", fieldNames}, {"missing", missing}, {"flags", verdict_.flags}, {"policy", rt_.policy.name}};
+        if (refersTo) {
+            filed["refers_to"] = *refersTo;
+            audit(refersTo, "report.referenced", {{"by_report", reportId}, {"same_reporter", false}});
+        }
+        audit(reportId, "report.filed", filed);
         spdlog::info("report.filed id={} message={} missing={}", reportId, id_, missing.size());
         queueAnswer(reportId, "acknowledgment", "acknowledgment", true);
     }
 
     void followUp(const std::string& reportId) {
         auto report = store_.report(reportId).value();
+        const std::string sender = toLower(parsed_.from.front().address);
+        if (sender != report.reporter && sender != report.replyTo) {
+            // Anyone can reply in a thread or copy a report's tag (a forward, a
+            // colleague, an attacker). A stranger's mail never changes a report
+            // nor learns anything about it: it is filed as a report of its own,
+            // answered like any other, and noted on the report it refers to.
+            addFlag(verdict_, "foreign-sender");
+            newReport(reportId);
+            return;
+        }
         setOutcome(Outcome::FollowUp, "a follow-up to " + reportId);
         verdict_.reportId = reportId;
         if (verdict_.messageId) store_.addThreadMessageId(*verdict_.messageId, reportId);
         store_.touchReport(reportId, now_);
-        const std::string sender = toLower(parsed_.from.front().address);
-        if (sender != report.reporter && sender != report.replyTo) {
-            // Anyone can put a report's tag in a subject: a stranger's mail is
-            // kept with the report for the maintainers, but adds no fields and
-            // learns nothing back.
-            addFlag(verdict_, "foreign-sender");
-            audit(reportId, "follow-up.received", {{"same_reporter", false}});
-            return;
-        }
         std::set<report::Field> present;
         for (const auto& f : store_.fields(reportId))
             if (auto field = report::fieldFromKey(f.name)) present.insert(*field);

@@ -187,19 +187,26 @@ TEST_CASE("a follow-up in the thread supplies missing fields and is acknowledged
     }
 }
 
-TEST_CASE("a stranger's mail with a report's tag is kept with the report but changes nothing and is not answered") {
+TEST_CASE("a stranger's mail in a report's thread is a report of its own: answered, and noted on the old one") {
     RuntimeFixture f;
     REQUIRE_MESSAGE(f.ok(), f.problems());
     auto first = f.ingest(incomplete());
-    auto stranger =
-        f.ingest(mail("From: Eve <eve@attacker.example>\nSubject: Re: [SEC-2026-0001]\n"
-                      "Message-ID: <e1@attacker.example>",
-                      "Steps to reproduce:\n1. trust me\n2. really\n"));
-    CHECK(stranger.outcome == "follow-up");
-    CHECK_FALSE(stranger.answerQueued);
+    auto stranger = f.ingest(mail("From: Eve <eve@attacker.example>\nSubject: Fwd: [SEC-2026-0001] Re: SQL injection\n"
+                                  "Message-ID: <e1@attacker.example>",
+                                  "Steps to reproduce:\n1. trust me\n2. really\n"));
+    CHECK(stranger.outcome == "new-report");
+    CHECK(stranger.reportId == "SEC-2026-0002");
+    CHECK(stranger.answerQueued);
     auto row = f.store().message(f.lastId());
     CHECK(std::find(row->flags.begin(), row->flags.end(), "foreign-sender") != row->flags.end());
+    // The first report gained nothing, and Eve's answer is about her own report only.
     for (const auto& field : f.store().fields(*first.reportId)) CHECK(field.name != "steps");
+    auto answer = mime::parseMessage(f.store().outboxForReport("SEC-2026-0002").at(0).raw);
+    CHECK(answer.to.at(0).address == "eve@attacker.example");
+    CHECK(answer.text.find("SEC-2026-0001") == std::string::npos);
+    bool noted = false;
+    for (const auto& a : f.store().auditOf(*first.reportId)) noted |= a.event == "report.referenced";
+    CHECK(noted);
 }
 
 TEST_CASE("an out-of-office reply to an acknowledgment is stored with its report and never answered") {
