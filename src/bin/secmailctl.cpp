@@ -44,11 +44,14 @@ int ingest(secmaild::service::Runtime& rt) {
                   << rt.config.limits.maxMessageBytes << " bytes); refused\n";
         return kExitDataErr;
     }
-    secmaild::store::IncomingMessage m;
-    m.receivedAt = rt.clock->now();
-    m.source = "stdin";
-    m.raw = std::move(*raw);
-    auto id = rt.store->storeIncoming(m, rt.clock->now());
+    std::int64_t id = 0;
+    {
+        secmaild::store::IncomingMessage m;
+        m.receivedAt = rt.clock->now();
+        m.source = "stdin";
+        m.raw = std::move(*raw);
+        id = rt.store->storeIncoming(m, rt.clock->now());
+    }  // the bytes are in the store now; do not hold a second copy while processing
     // Our exit status tells the MTA it may delete its copy: be on disk first.
     rt.store->makeDurable(rt.clock->now());
     auto processed = secmaild::service::processMessage(rt, id);

@@ -39,10 +39,12 @@ void addFlag(store::MessageVerdict& v, const std::string& flag) {
     if (std::find(v.flags.begin(), v.flags.end(), flag) == v.flags.end()) v.flags.push_back(flag);
 }
 
-std::vector<store::MessagePart> storedParts(const mime::ParsedMessage& parsed) {
+// Takes the decoded attachments out of `parsed` (they are the bulk of a big
+// message; the text has already been read from them).
+std::vector<store::MessagePart> storedParts(mime::ParsedMessage& parsed) {
     std::vector<store::MessagePart> out;
     int index = 0;
-    for (const auto& p : parsed.parts) {
+    for (auto& p : parsed.parts) {
         store::MessagePart s;
         s.index = index++;
         s.path = p.path;
@@ -56,7 +58,7 @@ std::vector<store::MessagePart> storedParts(const mime::ParsedMessage& parsed) {
         if (!p.container) {
             s.size = p.decoded.size();
             s.sha256 = sha256Hex(p.decoded);
-            if (p.attachment) s.data = p.decoded;
+            if (p.attachment) s.data = std::move(p.decoded);
         }
         out.push_back(std::move(s));
     }
@@ -70,8 +72,7 @@ public:
     Processed run() {
         row_ = store_.message(id_).value();
         now_ = rt_.clock->now();
-        const std::string raw = store_.rawMessage(id_);
-        parsed_ = mime::parseMessage(raw, messageLimits(rt_.config.limits));
+        parsed_ = mime::parseMessage(store_.rawMessage(id_), messageLimits(rt_.config.limits));
         describe();
 
         store::Transaction tx(store_.db());
@@ -267,7 +268,8 @@ private:
         setOutcome(Outcome::NewReport, refersTo ? "a new report from another sender in the thread of " + *refersTo
                                                 : std::string("a new report"));
         verdict_.reportId = reportId;
-        json filed{{"fields", fieldNames}, {"missing", missing}, {"flags", verdict_.flags}, {"policy", rt_.policy.name}};
+        json filed{
+            {"fields", fieldNames}, {"missing", missing}, {"flags", verdict_.flags}, {"policy", rt_.policy.name}};
         if (refersTo) {
             filed["refers_to"] = *refersTo;
             audit(refersTo, "report.referenced", {{"by_report", reportId}, {"same_reporter", false}});

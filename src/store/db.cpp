@@ -81,6 +81,11 @@ Statement& Statement::bindBlob(int index, std::string_view bytes) {
     return *this;
 }
 
+Statement& Statement::bindBlobRef(int index, std::string_view bytes) {
+    check(sqlite3_bind_blob64(stmt_.get(), index, bytes.data(), bytes.size(), SQLITE_STATIC), "a blob");
+    return *this;
+}
+
 Statement& Statement::bindNull(int index) {
     check(sqlite3_bind_null(stmt_.get(), index), "null");
     return *this;

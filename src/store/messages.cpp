@@ -89,7 +89,7 @@ std::int64_t Store::storeIncoming(const IncomingMessage& m, TimePoint now) {
     if (sameRawAs)
         insert->bindNull(7).bind(8, *sameRawAs);
     else
-        insert->bindBlob(7, m.raw).bindNull(8);
+        insert->bindBlobRef(7, m.raw).bindNull(8);
     insert->bind(9, static_cast<std::int64_t>(m.raw.size())).bind(10, rawSha).bind(11, m.truncated ? 1 : 0);
     insert->run();
     auto id = db_.lastInsertId();
@@ -125,11 +125,23 @@ bool Store::isPending(std::int64_t id) {
 }
 
 std::string Store::rawMessage(std::int64_t id) {
-    auto stmt = db_.cached(
-        "SELECT COALESCE(m.raw, o.raw) FROM messages m LEFT JOIN messages o ON o.id = m.same_raw_as WHERE m.id = ?");
-    stmt->bind(1, id);
-    if (!stmt->step()) throw StoreError("no message " + std::to_string(id));
-    return stmt->blob(0);
+    // Read the blob straight into one string (incremental blob I/O): the
+    // column API would materialise a second full copy of a 60 MB message.
+    auto where = db_.cached("SELECT COALESCE(m.same_raw_as, m.id) FROM messages m WHERE m.id = ?");
+    where->bind(1, id);
+    if (!where->step()) throw StoreError("no message " + std::to_string(id));
+    const auto rowid = where->integer(0);
+    sqlite3_blob* blob = nullptr;
+    if (sqlite3_blob_open(db_.handle(), "main", "messages", "raw", rowid, 0, &blob) != SQLITE_OK) {
+        std::string error = sqlite3_errmsg(db_.handle());
+        sqlite3_blob_close(blob);
+        throw StoreError("cannot read message " + std::to_string(id) + ": " + error);
+    }
+    std::unique_ptr<sqlite3_blob, int (*)(sqlite3_blob*)> guard(blob, sqlite3_blob_close);
+    std::string raw(static_cast<std::size_t>(sqlite3_blob_bytes(blob)), '\0');
+    if (!raw.empty() && sqlite3_blob_read(blob, raw.data(), static_cast<int>(raw.size()), 0) != SQLITE_OK)
+        throw StoreError("cannot read message " + std::to_string(id) + ": " + sqlite3_errmsg(db_.handle()));
+    return raw;
 }
 
 std::optional<MessageRow> Store::message(std::int64_t id) {
@@ -264,7 +276,7 @@ void Store::recordVerdict(std::int64_t id, const MessageVerdict& v, TimePoint no
             .bind(11, static_cast<std::int64_t>(p.rawOffset))
             .bind(12, static_cast<std::int64_t>(p.rawLength));
         if (p.attachment)
-            part->bindBlob(13, p.data);
+            part->bindBlobRef(13, p.data);
         else
             part->bindNull(13);
         part->run();

@@ -75,6 +75,9 @@ public:
     Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
     Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
     Statement& bindBlob(int index, std::string_view bytes);
+    // Without a copy: `bytes` must stay alive until the statement has run
+    // (use in one expression with run()). For messages of tens of megabytes.
+    Statement& bindBlobRef(int index, std::string_view bytes);
     Statement& bindNull(int index);
     template <class T>
     Statement& bind(int index, const std::optional<T>& value) {
