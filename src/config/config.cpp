@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <memory>
@@ -57,6 +58,15 @@ std::optional<UrlParts> parseUrl(const std::string& url) {
 
 bool isLoopbackHost(std::string_view host) {
     return host == "localhost" || istartsWith(host, "127.") || host == "[::1]" || host == "::1";
+}
+
+bool isFingerprint(std::string_view s) {
+    return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); });
+}
+
+std::string toUpper(std::string s) {
+    for (auto& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return s;
 }
 
 bool looksLikeAddress(std::string_view a) {
@@ -191,9 +201,75 @@ LoadResult parseConfig(std::string_view text, const std::filesystem::path& file)
     }
 
     c.storePath = "/var/lib/secmaild/secmaild.db";
+    bool encryptSet = false;
     if (auto t = section("store", false)) {
         TableReader r(t, "store", fileName, problems);
         if (auto p = r.path("path", base, true)) c.storePath = *p;
+        if (auto v = r.boolean("encrypt")) {
+            c.atRest.encrypt = *v;
+            encryptSet = true;
+        }
+        if (auto list = r.stringList("archive_recipients")) {
+            c.atRest.archiveRecipients.clear();
+            for (const auto& a : *list) {
+                if (a == "maintainers" || isFingerprint(a))
+                    c.atRest.archiveRecipients.push_back(a == "maintainers" ? a : toUpper(a));
+                else
+                    r.problem("archive_recipients", "'" + a + "' is neither \"maintainers\" nor a 40-hex fingerprint");
+            }
+        }
+        r.rejectUnknownKeys();
+    }
+
+    if (auto t = section("gpg", false)) {
+        TableReader r(t, "gpg", fileName, problems);
+        Gpg g;
+        const auto storeDir = c.storePath.has_parent_path() ? c.storePath.parent_path() : base;
+        g.home = storeDir / "gnupg";
+        if (auto p = r.path("home", base)) g.home = *p;
+        // gpg-agent's socket lives in the home: a unix socket path has 107 bytes.
+        if (g.home.string().size() > 80)
+            r.problem("home", "the path is longer than 80 characters; gpg-agent's socket would not fit");
+        if (auto p = r.path("passphrase_file", base)) g.passphraseFile = *p;
+        if (auto k = r.string("key")) {
+            if (isFingerprint(*k))
+                g.keyFingerprint = toUpper(*k);
+            else
+                r.problem("key", "must be the key's 40-hex fingerprint");
+        }
+        if (auto v = r.boolean("sign_answers")) g.signAnswers = *v;
+        if (auto v = r.boolean("encrypt_answers")) g.encryptAnswers = *v;
+        if (auto u = r.string("key_url")) {
+            if (u->find_first_of(" \t\r\n") != std::string::npos)
+                r.problem("key_url", "must be a URL without spaces");
+            else
+                g.keyUrl = *u;
+        }
+        r.rejectUnknownKeys();
+        c.gpg = std::move(g);
+    }
+    if (!c.gpg) {
+        if (encryptSet && c.atRest.encrypt)
+            top.problem("store", "encrypt = true needs a [gpg] section: the data key is wrapped to secmaild's key");
+        c.atRest.encrypt = false;
+    }
+
+    if (auto t = section("maintainers", false)) {
+        TableReader r(t, "maintainers", fileName, problems);
+        if (auto p = r.path("keys", base, true)) c.maintainers.keysFile = *p;
+        r.rejectUnknownKeys();
+    }
+
+    if (auto t = section("notify", false)) {
+        TableReader r(t, "notify", fileName, problems);
+        if (auto list = r.stringList("maintainers")) {
+            for (const auto& a : *list) {
+                if (looksLikeAddress(a))
+                    c.notify.maintainers.push_back(toLower(a));
+                else
+                    r.problem("maintainers", "'" + a + "' is not a plain address");
+            }
+        }
         r.rejectUnknownKeys();
     }
 

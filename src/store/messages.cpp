@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kMessageColumns =
     "id, received_at, stored_at, source, mailbox, uidvalidity, uid, server_marked, raw_size, raw_sha256, truncated, "
     "state, message_id, sender, sender_name, subject, date_header, outcome, outcome_reason, report_id, duplicate_of, "
-    "flags, problems, processed_at";
+    "flags, problems, processed_at, crypto";
 
 std::vector<std::string> jsonStrings(const std::string& text) {
     std::vector<std::string> out;
@@ -24,7 +24,9 @@ std::vector<std::string> jsonStrings(const std::string& text) {
     return out;
 }
 
-MessageRow readMessage(const Statement& s) {
+}  // namespace
+
+MessageRow Store::readMessage(const Statement& s) const {
     MessageRow m;
     m.id = s.integer(0);
     m.receivedAt = fromUnix(s.integer(1));
@@ -40,8 +42,8 @@ MessageRow readMessage(const Statement& s) {
     m.state = s.text(11);
     m.messageId = s.optText(12);
     m.sender = s.optText(13);
-    m.senderName = s.optText(14);
-    m.subject = s.optText(15);
+    m.senderName = unsealOptional(s.optText(14), "messages.sender_name");
+    m.subject = unsealOptional(s.optText(15), "messages.subject");
     m.dateHeader = s.optText(16);
     m.outcome = s.optText(17);
     m.outcomeReason = s.optText(18);
@@ -50,16 +52,9 @@ MessageRow readMessage(const Statement& s) {
     m.flags = jsonStrings(s.text(21));
     m.problems = jsonStrings(s.text(22));
     if (auto p = s.optInteger(23)) m.processedAt = fromUnix(*p);
+    m.crypto = s.text(24);
     return m;
 }
-
-std::vector<MessageRow> readMessages(Statement& stmt) {
-    std::vector<MessageRow> out;
-    while (stmt.step()) out.push_back(readMessage(stmt));
-    return out;
-}
-
-}  // namespace
 
 std::int64_t Store::storeIncoming(const IncomingMessage& m, TimePoint now) {
     Transaction tx(db_);
@@ -70,7 +65,7 @@ std::int64_t Store::storeIncoming(const IncomingMessage& m, TimePoint now) {
         known->bind(1, *m.mailbox).bind(2, *m.uidValidity).bind(3, *m.uid);
         if (known->step()) return known->integer(0);
     }
-    const std::string rawSha = sha256Hex(m.raw);
+    const std::string rawSha = contentHash(m.raw);
     std::optional<std::int64_t> sameRawAs;
     {
         auto find = db_.cached("SELECT id FROM messages WHERE raw_sha256 = ? AND raw IS NOT NULL LIMIT 1");
@@ -86,10 +81,15 @@ std::int64_t Store::storeIncoming(const IncomingMessage& m, TimePoint now) {
         .bind(4, m.mailbox)
         .bind(5, m.uidValidity)
         .bind(6, m.uid);
-    if (sameRawAs)
+    std::string sealed;
+    if (sameRawAs) {
         insert->bindNull(7).bind(8, *sameRawAs);
-    else
+    } else if (sealer_) {
+        sealed = sealBinary(m.raw, "messages.raw");
+        insert->bindBlobRef(7, sealed).bindNull(8);
+    } else {
         insert->bindBlobRef(7, m.raw).bindNull(8);
+    }
     insert->bind(9, static_cast<std::int64_t>(m.raw.size())).bind(10, rawSha).bind(11, m.truncated ? 1 : 0);
     insert->run();
     auto id = db_.lastInsertId();
@@ -141,7 +141,12 @@ std::string Store::rawMessage(std::int64_t id) {
     std::string raw(static_cast<std::size_t>(sqlite3_blob_bytes(blob)), '\0');
     if (!raw.empty() && sqlite3_blob_read(blob, raw.data(), static_cast<int>(raw.size()), 0) != SQLITE_OK)
         throw StoreError("cannot read message " + std::to_string(id) + ": " + sqlite3_errmsg(db_.handle()));
-    return raw;
+    if (!Sealer::isSealed(raw)) return raw;
+    guard.reset();
+    std::string plain = unseal(raw, "messages.raw");
+    raw.clear();
+    raw.shrink_to_fit();
+    return plain;
 }
 
 std::optional<MessageRow> Store::message(std::int64_t id) {
@@ -151,15 +156,24 @@ std::optional<MessageRow> Store::message(std::int64_t id) {
     return readMessage(*stmt);
 }
 
+namespace {
+template <class Read>
+std::vector<MessageRow> readMessages(Statement& stmt, Read read) {
+    std::vector<MessageRow> out;
+    while (stmt.step()) out.push_back(read(stmt));
+    return out;
+}
+}  // namespace
+
 std::vector<MessageRow> Store::messages() {
     auto stmt = db_.cached(std::string("SELECT ") + kMessageColumns + " FROM messages ORDER BY id");
-    return readMessages(*stmt);
+    return readMessages(*stmt, [this](const Statement& st) { return readMessage(st); });
 }
 
 std::vector<MessageRow> Store::messagesOfReport(const std::string& reportId) {
     auto stmt = db_.cached(std::string("SELECT ") + kMessageColumns + " FROM messages WHERE report_id = ? ORDER BY id");
     stmt->bind(1, reportId);
-    return readMessages(*stmt);
+    return readMessages(*stmt, [this](const Statement& st) { return readMessage(st); });
 }
 
 std::vector<MessagePart> Store::parts(std::int64_t messageId) {
@@ -175,9 +189,9 @@ std::vector<MessagePart> Store::parts(std::int64_t messageId) {
         p.contentType = stmt->text(2);
         p.charset = stmt->text(3);
         p.disposition = stmt->text(4);
-        p.filename = stmt->text(5);
+        p.filename = unseal(stmt->text(5), "message_parts.filename");
         p.size = static_cast<std::uint64_t>(stmt->integer(6));
-        p.sha256 = stmt->text(7);
+        p.sha256 = unseal(stmt->text(7), "message_parts.sha256");
         p.attachment = stmt->integer(8) != 0;
         p.rawOffset = static_cast<std::uint64_t>(stmt->integer(9));
         p.rawLength = static_cast<std::uint64_t>(stmt->integer(10));
@@ -190,6 +204,27 @@ std::optional<std::string> Store::messageText(std::int64_t messageId) {
     auto stmt = db_.cached("SELECT text FROM message_text WHERE message = ?");
     stmt->bind(1, messageId);
     if (!stmt->step()) return std::nullopt;
+    return unseal(stmt->text(0), "message_text.text");
+}
+
+std::optional<std::string> Store::unauthenticatedText(std::int64_t messageId) {
+    auto stmt = db_.cached("SELECT unauthenticated FROM message_text WHERE message = ?");
+    stmt->bind(1, messageId);
+    if (!stmt->step()) return std::nullopt;
+    return unsealOptional(stmt->optText(0), "message_text.unauthenticated");
+}
+
+std::optional<std::string> Store::partData(std::int64_t messageId, int index) {
+    auto stmt = db_.cached("SELECT data FROM message_parts WHERE message = ? AND idx = ? AND data IS NOT NULL");
+    stmt->bind(1, messageId).bind(2, index);
+    if (!stmt->step()) return std::nullopt;
+    return unseal(stmt->blob(0), "message_parts.data");
+}
+
+std::string Store::messageCrypto(std::int64_t id) {
+    auto stmt = db_.cached("SELECT crypto FROM messages WHERE id = ?");
+    stmt->bind(1, id);
+    if (!stmt->step()) return "{}";
     return stmt->text(0);
 }
 
@@ -198,7 +233,7 @@ std::vector<MessageRow> Store::unmarkedMessages(const std::string& mailbox, std:
                            " FROM messages WHERE mailbox = ? AND uidvalidity = ? AND server_marked = 0 "
                            "AND uid IS NOT NULL ORDER BY uid");
     stmt->bind(1, mailbox).bind(2, uidValidity);
-    return readMessages(*stmt);
+    return readMessages(*stmt, [this](const Statement& st) { return readMessage(st); });
 }
 
 void Store::setServerMarked(const std::vector<std::int64_t>& ids) {
@@ -218,7 +253,7 @@ std::optional<std::int64_t> Store::findDuplicate(std::int64_t id, const std::str
         "UNION SELECT id FROM messages WHERE ?3 IS NOT NULL AND message_id = ?3 AND body_sha256 = ?4 "
         "AND id <> ?1 AND state = 'processed' "
         "ORDER BY 1");
-    stmt->bind(1, id).bind(2, rawSha256).bind(3, messageId).bind(4, bodySha256);
+    stmt->bind(1, id).bind(2, rawSha256).bind(3, messageId).bind(4, bodyHash(bodySha256));
     std::optional<std::int64_t> found;
     auto check = db_.cached("SELECT duplicate_of IS NULL FROM messages WHERE id = ?");
     while (stmt->step()) {
@@ -242,12 +277,12 @@ void Store::recordVerdict(std::int64_t id, const MessageVerdict& v, TimePoint no
     db_.cached(
            "UPDATE messages SET state = 'processed', message_id = ?, body_sha256 = ?, sender = ?, sender_name = ?, "
            "subject = ?, date_header = ?, outcome = ?, outcome_reason = ?, report_id = ?, duplicate_of = ?, "
-           "flags = ?, problems = ?, processed_at = ? WHERE id = ?")
+           "flags = ?, problems = ?, processed_at = ?, crypto = ? WHERE id = ?")
         ->bind(1, v.messageId)
-        .bind(2, v.bodySha256)
+        .bind(2, bodyHash(v.bodySha256))
         .bind(3, v.sender)
-        .bind(4, v.senderName)
-        .bind(5, v.subject)
+        .bind(4, sealOptional(v.senderName, "messages.sender_name"))
+        .bind(5, sealOptional(v.subject, "messages.subject"))
         .bind(6, v.dateHeader)
         .bind(7, v.outcome)
         .bind(8, v.outcomeReason)
@@ -256,7 +291,8 @@ void Store::recordVerdict(std::int64_t id, const MessageVerdict& v, TimePoint no
         .bind(11, nlohmann::json(v.flags).dump())
         .bind(12, nlohmann::json(v.problems).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
         .bind(13, toUnix(now))
-        .bind(14, id)
+        .bind(14, v.cryptoJson)
+        .bind(15, id)
         .run();
     db_.cached("DELETE FROM message_parts WHERE message = ?")->bind(1, id).run();
     auto part = db_.cached(
@@ -269,19 +305,28 @@ void Store::recordVerdict(std::int64_t id, const MessageVerdict& v, TimePoint no
             .bind(4, p.contentType)
             .bind(5, p.charset)
             .bind(6, p.disposition)
-            .bind(7, p.filename)
+            .bind(7, sealText(p.filename, "message_parts.filename"))
             .bind(8, static_cast<std::int64_t>(p.size))
-            .bind(9, p.sha256)
+            .bind(9, sealText(p.sha256, "message_parts.sha256"))
             .bind(10, p.attachment ? 1 : 0)
             .bind(11, static_cast<std::int64_t>(p.rawOffset))
             .bind(12, static_cast<std::int64_t>(p.rawLength));
-        if (p.attachment)
+        std::string sealed;
+        if (p.attachment && sealer_) {
+            sealed = sealBinary(p.data, "message_parts.data");
+            part->bindBlobRef(13, sealed);
+        } else if (p.attachment) {
             part->bindBlobRef(13, p.data);
-        else
+        } else {
             part->bindNull(13);
+        }
         part->run();
     }
-    db_.cached("INSERT OR REPLACE INTO message_text (message, text) VALUES (?, ?)")->bind(1, id).bind(2, v.text).run();
+    db_.cached("INSERT OR REPLACE INTO message_text (message, text, unauthenticated) VALUES (?, ?, ?)")
+        ->bind(1, id)
+        .bind(2, sealText(v.text, "message_text.text"))
+        .bind(3, sealOptional(v.unauthenticatedText, "message_text.unauthenticated"))
+        .run();
 }
 
 }  // namespace secmaild::store

@@ -11,7 +11,9 @@ constexpr const char* kOutboxColumns =
     "id, created_at, kind, report_id, in_reply_to, recipient, envelope_from, message_id, raw, state, attempts, "
     "next_attempt_at, last_error, sent_at";
 
-OutboxItem readItem(const Statement& s) {
+}  // namespace
+
+OutboxItem Store::readOutboxItem(const Statement& s) const {
     OutboxItem o;
     o.id = s.integer(0);
     o.createdAt = fromUnix(s.integer(1));
@@ -21,7 +23,7 @@ OutboxItem readItem(const Statement& s) {
     o.recipient = s.text(5);
     o.envelopeFrom = s.text(6);
     o.messageId = s.text(7);
-    o.raw = s.blob(8);
+    o.raw = unseal(s.blob(8), "outbox.raw");
     o.state = s.text(9);
     o.attempts = static_cast<int>(s.integer(10));
     o.nextAttemptAt = fromUnix(s.integer(11));
@@ -30,13 +32,11 @@ OutboxItem readItem(const Statement& s) {
     return o;
 }
 
-std::vector<OutboxItem> readItems(Statement& stmt) {
+std::vector<OutboxItem> Store::readOutboxItems(Statement& stmt) const {
     std::vector<OutboxItem> out;
-    while (stmt.step()) out.push_back(readItem(stmt));
+    while (stmt.step()) out.push_back(readOutboxItem(stmt));
     return out;
 }
-
-}  // namespace
 
 std::int64_t Store::enqueue(const OutboxItem& o) {
     db_.cached(
@@ -49,7 +49,7 @@ std::int64_t Store::enqueue(const OutboxItem& o) {
         .bind(5, o.recipient)
         .bind(6, o.envelopeFrom)
         .bind(7, o.messageId)
-        .bindBlob(8, o.raw)
+        .bindBlob(8, sealer_ ? sealBinary(o.raw, "outbox.raw") : o.raw)
         .bind(9, toUnix(o.nextAttemptAt))
         .run();
     return db_.lastInsertId();
@@ -59,7 +59,7 @@ std::vector<OutboxItem> Store::dueOutbox(TimePoint now) {
     auto stmt = db_.cached(std::string("SELECT ") + kOutboxColumns +
                            " FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY id");
     stmt->bind(1, toUnix(now));
-    return readItems(*stmt);
+    return readOutboxItems(*stmt);
 }
 
 bool Store::hasDueOutbox(TimePoint now) {
@@ -71,13 +71,13 @@ bool Store::hasDueOutbox(TimePoint now) {
 std::vector<OutboxItem> Store::outboxForMessage(std::int64_t messageId) {
     auto stmt = db_.cached(std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE in_reply_to = ? ORDER BY id");
     stmt->bind(1, messageId);
-    return readItems(*stmt);
+    return readOutboxItems(*stmt);
 }
 
 std::vector<OutboxItem> Store::outboxForReport(const std::string& reportId) {
     auto stmt = db_.cached(std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE report_id = ? ORDER BY id");
     stmt->bind(1, reportId);
-    return readItems(*stmt);
+    return readOutboxItems(*stmt);
 }
 
 std::optional<TimePoint> Store::nextOutboxAttempt() {

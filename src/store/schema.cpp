@@ -9,7 +9,7 @@ namespace secmaild::store {
 
 namespace {
 
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: messages, reports, audit trail, outbox.
     R"sql(
 CREATE TABLE mailbox_state (
@@ -159,6 +159,30 @@ CREATE TABLE durability_barrier (
     at  INTEGER NOT NULL
 ) STRICT;
 INSERT INTO durability_barrier (id, at) VALUES (1, 0);
+)sql",
+    // 2: OpenPGP facts per message, reporters' keys, the wrapped data key.
+    R"sql(
+ALTER TABLE messages ADD COLUMN crypto TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE message_text ADD COLUMN unauthenticated TEXT;
+ALTER TABLE reports ADD COLUMN reporter_key TEXT;
+
+CREATE TABLE reporter_keys (
+    address      TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    report_id    TEXT REFERENCES reports(id),
+    message      INTEGER REFERENCES messages(id),
+    first_seen   INTEGER NOT NULL,
+    PRIMARY KEY (address, fingerprint)
+) STRICT;
+
+CREATE TABLE data_key (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    wrapped     BLOB NOT NULL,
+    recipients  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    wrapped_at  INTEGER NOT NULL
+) STRICT;
 )sql",
 };
 

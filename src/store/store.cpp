@@ -83,9 +83,9 @@ void Store::insertReport(const ReportRow& r) {
         ->bind(1, r.id)
         .bind(2, r.state)
         .bind(3, r.reporter)
-        .bind(4, r.reporterName)
+        .bind(4, sealOptional(r.reporterName, "reports.reporter_name"))
         .bind(5, r.replyTo)
-        .bind(6, r.subject)
+        .bind(6, sealOptional(r.subject, "reports.subject"))
         .bind(7, toUnix(r.receivedAt))
         .bind(8, r.firstMessage)
         .bind(9, r.policy)
@@ -96,24 +96,26 @@ void Store::insertReport(const ReportRow& r) {
 
 namespace {
 constexpr const char* kReportColumns =
-    "id, state, reporter, reporter_name, reply_to, subject, received_at, first_message, policy, created_at, updated_at";
+    "id, state, reporter, reporter_name, reply_to, subject, received_at, first_message, policy, created_at, updated_at, "
+    "reporter_key";
+}  // namespace
 
-ReportRow readReport(const Statement& s) {
+ReportRow Store::readReport(const Statement& s) const {
     ReportRow r;
     r.id = s.text(0);
     r.state = s.text(1);
     r.reporter = s.text(2);
-    r.reporterName = s.optText(3);
+    r.reporterName = unsealOptional(s.optText(3), "reports.reporter_name");
     r.replyTo = s.text(4);
-    r.subject = s.optText(5);
+    r.subject = unsealOptional(s.optText(5), "reports.subject");
     r.receivedAt = fromUnix(s.integer(6));
     r.firstMessage = s.integer(7);
     r.policy = s.text(8);
     r.createdAt = fromUnix(s.integer(9));
     r.updatedAt = fromUnix(s.integer(10));
+    r.reporterKey = s.optText(11);
     return r;
 }
-}  // namespace
 
 std::optional<ReportRow> Store::report(const std::string& id) {
     auto stmt = db_.cached(std::string("SELECT ") + kReportColumns + " FROM reports WHERE id = ?");
@@ -148,7 +150,7 @@ void Store::setField(const std::string& reportId, const FieldRow& f) {
            "how = excluded.how, source_message = excluded.source_message, updated_at = excluded.updated_at")
         ->bind(1, reportId)
         .bind(2, f.name)
-        .bind(3, f.value)
+        .bind(3, sealText(f.value, "report_fields.value"))
         .bind(4, f.how)
         .bind(5, f.sourceMessage)
         .bind(6, toUnix(f.updatedAt))
@@ -161,7 +163,8 @@ std::vector<FieldRow> Store::fields(const std::string& reportId) {
     stmt->bind(1, reportId);
     std::vector<FieldRow> out;
     while (stmt->step())
-        out.push_back({stmt->text(0), stmt->text(1), stmt->text(2), stmt->optInteger(3), fromUnix(stmt->integer(4))});
+        out.push_back({stmt->text(0), unseal(stmt->text(1), "report_fields.value"), stmt->text(2), stmt->optInteger(3),
+                       fromUnix(stmt->integer(4))});
     return out;
 }
 
@@ -182,6 +185,33 @@ std::vector<StageRow> Store::stages(const std::string& reportId) {
     std::vector<StageRow> out;
     while (stmt->step()) out.push_back({stmt->text(0), fromUnix(stmt->integer(1)), stmt->text(2)});
     return out;
+}
+
+void Store::setReporterKey(const std::string& reportId, const std::string& fingerprint) {
+    db_.cached("UPDATE reports SET reporter_key = ? WHERE id = ?")->bind(1, fingerprint).bind(2, reportId).run();
+}
+
+std::optional<ReporterKeyRow> Store::reporterKey(const std::string& address) {
+    auto stmt = db_.cached(
+        "SELECT address, fingerprint, source, report_id, message, first_seen FROM reporter_keys WHERE address = ? "
+        "ORDER BY first_seen, rowid LIMIT 1");
+    stmt->bind(1, address);
+    if (!stmt->step()) return std::nullopt;
+    return ReporterKeyRow{stmt->text(0),        stmt->text(1),       stmt->text(2),
+                          stmt->optText(3),     stmt->optInteger(4), fromUnix(stmt->integer(5))};
+}
+
+void Store::addReporterKey(const ReporterKeyRow& k) {
+    db_.cached(
+           "INSERT OR IGNORE INTO reporter_keys (address, fingerprint, source, report_id, message, first_seen) "
+           "VALUES (?, ?, ?, ?, ?, ?)")
+        ->bind(1, k.address)
+        .bind(2, k.fingerprint)
+        .bind(3, k.source)
+        .bind(4, k.reportId)
+        .bind(5, k.message)
+        .bind(6, toUnix(k.firstSeen))
+        .run();
 }
 
 void Store::addThreadMessageId(const std::string& messageId, const std::string& reportId) {

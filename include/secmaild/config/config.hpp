@@ -72,6 +72,35 @@ struct Answers {
     ReplyAddress replyAddress = ReplyAddress::ReplyTo;
 };
 
+// secmaild's own OpenPGP identity. Without this section OpenPGP is off:
+// encrypted reports are stored and flagged but not read, answers go out
+// unsigned, and the store is not encrypted at rest.
+struct Gpg {
+    std::filesystem::path home;            // default: "gnupg" beside the store
+    std::filesystem::path passphraseFile;  // empty: the secret key has no passphrase
+    std::string keyFingerprint;            // empty: the secret key whose user ID is smtp.from
+    bool signAnswers = true;
+    bool encryptAnswers = true;  // to a reporter whose key is known
+    std::string keyUrl;          // where reporters fetch our public key (said when we cannot decrypt)
+};
+
+struct Maintainers {
+    // One armored file with the maintainers' public keys: the only keys that
+    // carry authority, and the keys maintainer mail is encrypted to.
+    std::filesystem::path keysFile;
+};
+
+struct Notify {
+    std::vector<std::string> maintainers;  // lower-case addresses told of each new report
+};
+
+// Envelope encryption of the store (needs [gpg]): who can unwrap the data key.
+struct AtRest {
+    bool encrypt = true;
+    // Fingerprints, or "maintainers" for every key in the maintainers' keys file.
+    std::vector<std::string> archiveRecipients{"maintainers"};
+};
+
 struct Config {
     std::filesystem::path file;
     std::optional<Imap> imap;  // absent: messages arrive only through `secmailctl ingest`
@@ -81,6 +110,10 @@ struct Config {
     std::filesystem::path templatesDir;
     Limits limits;
     Answers answers;
+    std::optional<Gpg> gpg;
+    Maintainers maintainers;
+    Notify notify;
+    AtRest atRest;
     std::string logLevel = "info";
 
     // smtp.from plus answers.own_addresses, lower-case: mail from these is ours.

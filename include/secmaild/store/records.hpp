@@ -68,6 +68,7 @@ struct MessageRow {
     std::vector<std::string> flags;
     std::vector<std::string> problems;
     std::optional<TimePoint> processedAt;
+    std::string crypto = "{}";  // OpenPGP facts, JSON object
 };
 
 // What processing decided about a message, written in one go.
@@ -86,6 +87,26 @@ struct MessageVerdict {
     std::vector<std::string> problems;
     std::vector<MessagePart> parts;
     std::string text;  // the text read for fields (UTF-8)
+    // Clear text that arrived beside an encrypted part: kept, never mixed
+    // with the decrypted text (EFAIL).
+    std::optional<std::string> unauthenticatedText;
+    std::string cryptoJson = "{}";  // OpenPGP facts (see pgp/mail.hpp)
+};
+
+struct WrappedDataKey {
+    std::string wrapped;                  // OpenPGP message holding the data key
+    std::vector<std::string> recipients;  // fingerprints it is encrypted to
+    TimePoint createdAt;
+    TimePoint wrappedAt;
+};
+
+struct ReporterKeyRow {
+    std::string address;  // lower-case
+    std::string fingerprint;
+    std::string source;  // "attachment" | "autocrypt"
+    std::optional<std::string> reportId;
+    std::optional<std::int64_t> message;
+    TimePoint firstSeen;
 };
 
 struct ReportRow {
@@ -100,6 +121,7 @@ struct ReportRow {
     std::string policy;
     TimePoint createdAt;
     TimePoint updatedAt;
+    std::optional<std::string> reporterKey;  // fingerprint of the reporter's OpenPGP key
 };
 
 struct FieldRow {

@@ -7,12 +7,14 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "secmaild/store/db.hpp"
 #include "secmaild/store/records.hpp"
+#include "secmaild/store/sealer.hpp"
 
 namespace secmaild::store {
 
@@ -26,6 +28,23 @@ public:
 
     Db& db() { return db_; }
     int schemaVersion();
+
+    // --- encryption at rest
+    // From now on sensitive values are sealed when written and opened when
+    // read. Without a sealer, values are written in clear, and sealed values
+    // read back as kSealedPlaceholder (secmailctl without access to the key).
+    void setSealer(std::shared_ptr<const Sealer> sealer) { sealer_ = std::move(sealer); }
+    bool canUnseal() const { return sealer_ != nullptr; }
+    static constexpr const char* kSealedPlaceholder = "[encrypted at rest]";
+    // Content hashes computed with the data key start with this.
+    static constexpr const char* kKeyedHashPrefix = "k1:";
+    // The data key, wrapped with OpenPGP; one row.
+    std::optional<WrappedDataKey> wrappedDataKey();
+    void saveWrappedDataKey(const WrappedDataKey& key);
+    // True when some message or field was written in clear (encryption off then).
+    bool hasUnsealedRecords();
+    // Seals every value written in clear; returns how many rows changed.
+    std::size_t sealExistingRecords();
     // Returns once every earlier commit is on disk (one fsync of the WAL).
     // Called before anything leaves the machine: before a message is marked
     // on the IMAP server, and before the outbox is sent.
@@ -61,6 +80,12 @@ public:
     // True when a processed message other than `id` has this Message-ID.
     bool messageIdSeen(std::int64_t id, const std::string& messageId);
     void recordVerdict(std::int64_t id, const MessageVerdict& verdict, TimePoint now);
+    // The OpenPGP facts of a processed message (JSON object, "{}" if none).
+    std::string messageCrypto(std::int64_t id);
+    // The clear text that came with an encrypted part, kept apart from it.
+    std::optional<std::string> unauthenticatedText(std::int64_t messageId);
+    // The decoded bytes of an attachment, if they were kept.
+    std::optional<std::string> partData(std::int64_t messageId, int index);
 
     // --- reports
     // The next id for the prefix and year ("SEC-2026-0001"); never reused.
@@ -74,6 +99,12 @@ public:
     std::vector<FieldRow> fields(const std::string& reportId);
     void completeStage(const std::string& reportId, const std::string& stage, TimePoint at, const std::string& actor);
     std::vector<StageRow> stages(const std::string& reportId);
+    void setReporterKey(const std::string& reportId, const std::string& fingerprint);
+
+    // --- reporters' keys (never authority; see pgp/)
+    // The key accepted first for an address, if any.
+    std::optional<ReporterKeyRow> reporterKey(const std::string& address);
+    void addReporterKey(const ReporterKeyRow& key);
     // Message-IDs of a report's thread (incoming messages and our answers).
     void addThreadMessageId(const std::string& messageId, const std::string& reportId);
     std::optional<std::string> reportForMessageIds(const std::vector<std::string>& messageIds);
@@ -106,7 +137,22 @@ public:
 
 private:
     explicit Store(Db db) : db_(std::move(db)) {}
+    std::string sealText(std::string_view plain, const char* context) const;
+    std::optional<std::string> sealOptional(const std::optional<std::string>& plain, const char* context) const;
+    std::string sealBinary(std::string_view plain, const char* context) const;
+    // Throws StoreError when a sealed value does not open (damage, wrong key).
+    std::string unseal(std::string_view stored, const char* context) const;
+    std::optional<std::string> unsealOptional(const std::optional<std::string>& stored, const char* context) const;
+    // SHA-256 in clear mode; a keyed hash when sealing (a plain hash of a
+    // known message would confirm that it is stored).
+    std::string contentHash(std::string_view bytes) const;
+    std::optional<std::string> bodyHash(const std::optional<std::string>& sha256) const;
+    MessageRow readMessage(const Statement& s) const;
+    ReportRow readReport(const Statement& s) const;
+    OutboxItem readOutboxItem(const Statement& s) const;
+    std::vector<OutboxItem> readOutboxItems(Statement& s) const;
     Db db_;
+    std::shared_ptr<const Sealer> sealer_;
 };
 
 }  // namespace secmaild::store
