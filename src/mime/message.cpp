@@ -213,7 +213,8 @@ private:
             p.bodyBegin = e.bodyBegin;
             p.rawEnd = e.end;
             p.container = e.kind != ScannedEntity::Kind::Leaf;
-            auto contentType = parseHeaderValue(headerValue(e, "Content-Type"));
+            p.contentTypeHeader = headerValue(e, "Content-Type");
+            auto contentType = parseHeaderValue(p.contentTypeHeader);
             p.charset = toLower(param(contentType, "charset").value_or(""));
             p.transferEncoding = toLower(trim(headerValue(e, "Content-Transfer-Encoding")));
             auto disposition = parseHeaderValue(headerValue(e, "Content-Disposition"));

@@ -79,7 +79,8 @@ Parts loadParts(const std::filesystem::path& configFile, std::vector<config::Pro
 
 std::vector<config::Problem> checkConfig(const std::filesystem::path& configFile) {
     std::vector<config::Problem> problems;
-    loadParts(configFile, problems, true);
+    auto parts = loadParts(configFile, problems, true);
+    if (parts.config) setUpOpenPgp(*parts.config, OpenPgpUse::Check, problems);
     return problems;
 }
 
@@ -87,13 +88,29 @@ Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, 
     Loaded result;
     Parts parts = loadParts(configFile, result.problems, !readOnly);
     if (!result.problems.empty()) return result;
-    auto rt = std::make_unique<Runtime>(Runtime{
-        std::move(*parts.config), std::move(*parts.policy), std::move(*parts.calendar), std::move(*parts.templates),
-        std::move(parts.imapPassword), std::move(parts.smtpPassword), nullptr, nullptr, &clock});
+    auto rt = std::make_unique<Runtime>(Runtime{std::move(*parts.config), std::move(*parts.policy),
+                                                std::move(*parts.calendar), std::move(*parts.templates),
+                                                std::move(parts.imapPassword), std::move(parts.smtpPassword), nullptr,
+                                                nullptr, &clock, std::nullopt});
+    if (rt->config.gpg) {
+        auto& sink = readOnly ? result.warnings : result.problems;
+        rt->openpgp = setUpOpenPgp(rt->config, readOnly ? OpenPgpUse::Read : OpenPgpUse::Run, sink);
+        if (!result.problems.empty()) return result;
+    }
     try {
         rt->store = std::make_unique<store::Store>(readOnly ? store::Store::openReadOnly(rt->config.storePath)
                                                             : store::Store::open(rt->config.storePath));
         if (!readOnly) rt->senderStore = std::make_unique<store::Store>(store::Store::open(rt->config.storePath));
+        if (rt->openpgp) {
+            auto& sink = readOnly ? result.warnings : result.problems;
+            unlockStore(rt->config, *rt->openpgp, *rt->store, !readOnly, clock.now(), sink);
+            if (!result.problems.empty()) return result;
+            if (rt->senderStore) rt->senderStore->setSealer(rt->store->sealer());
+        } else if (!readOnly && rt->store->wrappedDataKey()) {
+            result.problems.push_back({rt->config.file.string(), "gpg",
+                                       "the store is encrypted at rest but the config has no [gpg] section to unlock it"});
+            return result;
+        }
     } catch (const store::StoreError& e) {
         result.problems.push_back({rt->config.file.string(), "store.path", e.what()});
         return result;

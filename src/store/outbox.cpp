@@ -9,7 +9,7 @@ namespace {
 
 constexpr const char* kOutboxColumns =
     "id, created_at, kind, report_id, in_reply_to, recipient, envelope_from, message_id, raw, state, attempts, "
-    "next_attempt_at, last_error, sent_at";
+    "next_attempt_at, last_error, sent_at, protection";
 
 }  // namespace
 
@@ -29,6 +29,7 @@ OutboxItem Store::readOutboxItem(const Statement& s) const {
     o.nextAttemptAt = fromUnix(s.integer(11));
     o.lastError = s.optText(12);
     if (auto t = s.optInteger(13)) o.sentAt = fromUnix(*t);
+    o.protection = s.text(14);
     return o;
 }
 
@@ -41,7 +42,7 @@ std::vector<OutboxItem> Store::readOutboxItems(Statement& stmt) const {
 std::int64_t Store::enqueue(const OutboxItem& o) {
     db_.cached(
            "INSERT INTO outbox (created_at, kind, report_id, in_reply_to, recipient, envelope_from, message_id, raw, "
-           "state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?)")
+           "state, attempts, next_attempt_at, protection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)")
         ->bind(1, toUnix(o.createdAt))
         .bind(2, o.kind)
         .bind(3, o.reportId)
@@ -51,6 +52,7 @@ std::int64_t Store::enqueue(const OutboxItem& o) {
         .bind(7, o.messageId)
         .bindBlob(8, sealer_ ? sealBinary(o.raw, "outbox.raw") : o.raw)
         .bind(9, toUnix(o.nextAttemptAt))
+        .bind(10, o.protection)
         .run();
     return db_.lastInsertId();
 }

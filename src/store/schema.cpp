@@ -160,11 +160,14 @@ CREATE TABLE durability_barrier (
 ) STRICT;
 INSERT INTO durability_barrier (id, at) VALUES (1, 0);
 )sql",
-    // 2: OpenPGP facts per message, reporters' keys, the wrapped data key.
+    // 2: OpenPGP facts per message, reporters' keys, the wrapped data key,
+    // OpenPGP protection of queued mail.
     R"sql(
 ALTER TABLE messages ADD COLUMN crypto TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE message_text ADD COLUMN unauthenticated TEXT;
 ALTER TABLE reports ADD COLUMN reporter_key TEXT;
+-- How the sender protects a queued mail just before it leaves (pgp/protect.hpp).
+ALTER TABLE outbox ADD COLUMN protection TEXT NOT NULL DEFAULT '{}';
 
 CREATE TABLE reporter_keys (
     address      TEXT NOT NULL,

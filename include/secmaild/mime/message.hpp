@@ -25,6 +25,7 @@ struct MessageLimits {
 struct Part {
     std::string path;         // "" for the message itself, then "1", "2", "2.1" ...
     std::string contentType;  // lower-case type/subtype
+    std::string contentTypeHeader;  // the Content-Type field as written (parameters: protocol, micalg ...)
     std::string charset;      // lower-case, as declared ("" if none)
     std::string transferEncoding;
     std::string disposition;  // lower-case ("inline", "attachment", "")

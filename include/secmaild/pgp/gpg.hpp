@@ -45,13 +45,13 @@ struct Signature {
 };
 
 enum class DecryptStatus {
-    Decrypted,    // it was encrypted and we read it
-    NotEncrypted, // signed-only OpenPGP data ("BEGIN PGP MESSAGE" from gpg --sign): plaintext set, signatures checked
-    NoSecretKey,  // encrypted to keys we do not hold
-    Corrupt,      // bad armor, truncated, modified ciphertext, not OpenPGP at all
-    Unsupported,  // an algorithm or packet gpg does not support
-    TooLarge,     // the plaintext passed GpgOptions::maxPlaintextBytes (e.g. a compression bomb)
-    Failed,       // anything else (see detail)
+    Decrypted,     // it was encrypted and we read it
+    NotEncrypted,  // signed-only OpenPGP data ("BEGIN PGP MESSAGE" from gpg --sign): plaintext set, signatures checked
+    NoSecretKey,   // encrypted to keys we do not hold
+    Corrupt,       // bad armor, truncated, modified ciphertext, not OpenPGP at all
+    Unsupported,   // an algorithm or packet gpg does not support
+    TooLarge,      // the plaintext passed GpgOptions::maxPlaintextBytes (e.g. a compression bomb)
+    Failed,        // anything else (see detail)
 };
 std::string_view decryptStatusName(DecryptStatus s);  // "decrypted", "not-encrypted", "no-secret-key", ...
 
@@ -98,7 +98,7 @@ struct GpgOptions {
     // sockets live in it and must fit in 107 bytes, so open() refuses homes
     // longer than 87 bytes then.
     std::filesystem::path home;
-    std::shared_ptr<const Secret> passphrase;  // for a protected secret key; null: none
+    std::shared_ptr<const Secret> passphrase;   // for a protected secret key; null: none
     std::size_t maxPlaintextBytes = 64u << 20;  // decrypted or clearsigned text (bombs stop here)
     std::size_t maxKeysInData = 100;            // keysInData() lists at most this many keys
     // Signatures whose signer is only named by a key id (bad signatures) cost
@@ -123,28 +123,41 @@ public:
     Gpg(const Gpg&) = delete;
     Gpg& operator=(const Gpg&) = delete;
 
-    const std::filesystem::path& home() const;
+    const std::filesystem::path& home() const;  // absolute
 
-    // Decrypts and verifies armored or binary OpenPGP data. Signed-only data
-    // (an opaque signed message) comes back as NotEncrypted with its plaintext.
+    // Fingerprints below are 40 (or 64) hex digits in any case; anything else
+    // (a name, an email, a short key id) is refused rather than searched for.
+    // None of these throw; failures are in the returned value.
+
+    // Decrypts and verifies armored or binary OpenPGP data (an armored block
+    // may sit inside other text; gpg skips to it). Signed-only data, opaque or
+    // clearsigned, comes back as NotEncrypted with its plaintext. plaintext is
+    // empty unless ok().
     Decryption decrypt(std::string_view data);
     // A detached signature over exact bytes (multipart/signed part 1, CRLF as received).
     Verification verifyDetached(std::string_view signedBytes, std::string_view signature);
-    // A "BEGIN PGP SIGNED MESSAGE" block; the plaintext is the signed text only.
+    // A "BEGIN PGP SIGNED MESSAGE" block; the plaintext is the signed text
+    // only, and is set only when a signature was found.
     Verification verifyClearsigned(std::string_view armored);
 
-    // The key that signs from now on (secret key in this home).
+    // The key that signs from now on: a primary fingerprint whose secret key
+    // is in this home and can sign. signDetached() and encrypt(..., true)
+    // fail until this succeeded.
     Status useSigningKey(const std::string& fingerprint);
     // Armored. Encrypts to every recipient fingerprint (trusting them: the
     // caller chose them by fingerprint), signed with the signing key if `sign`.
+    // Fails naming the first recipient that is missing or cannot encrypt.
     Result<std::string> encrypt(std::string_view plain, const std::vector<std::string>& recipientFingerprints,
                                 bool sign);
     Result<DetachedSignature> signDetached(std::string_view data);
 
-    // Keys in the home (public, or only those with a secret part).
+    // Keys in the home (public, or only those with a secret part); empty if
+    // gpg cannot list them.
     std::vector<KeyInfo> listKeys(bool secretOnly = false);
+    // The key with this primary (or subkey) fingerprint; nullopt if none.
     std::optional<KeyInfo> findKey(const std::string& fingerprint, bool secret = false);
-    // The keys in armored or binary key data, without importing them.
+    // The keys in armored or binary key data, without importing them; at most
+    // GpgOptions::maxKeysInData. Secret key blocks show hasSecret.
     Result<std::vector<KeyInfo>> keysInData(std::string_view data);
     // Imports key data; returns the primary fingerprints it held (new or already
     // known). A bare revocation certificate is applied and returns an empty list.
@@ -152,8 +165,11 @@ public:
     // are imported too: check keysInData() first for untrusted input.
     Result<std::vector<std::string>> importKeys(std::string_view data);
     Result<std::string> exportPublicKey(const std::string& fingerprint);  // armored
-    // A new key pair without a passphrase, unless the options carry one.
-    // algorithm "future-default" (ed25519 + cv25519); expiry nullopt = never.
+    // A new key pair without a passphrase, unless the options carry one;
+    // returns its fingerprint. algorithm "future-default" (ed25519 +
+    // cv25519); one whose primary only signs ("ed25519", "rsa3072") gets an
+    // encryption subkey added. expiry nullopt = never. The user id must be
+    // new in the home and free of control characters.
     Result<std::string> createKey(const std::string& userId, const std::string& algorithm = "future-default",
                                   std::optional<std::chrono::seconds> expiry = std::nullopt);
 
@@ -163,7 +179,8 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Stops the gpg-agent (and other daemons) of a GnuPG home (gpgconf --kill all).
+// Stops the gpg-agent (and other daemons) of a GnuPG home (gpgconf --kill all);
+// waits for gpgconf, ignores every failure.
 void stopAgent(const std::filesystem::path& home);
 
 }  // namespace secmaild::pgp

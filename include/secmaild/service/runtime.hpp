@@ -12,6 +12,7 @@
 #include "secmaild/config/config.hpp"
 #include "secmaild/policy/calendar.hpp"
 #include "secmaild/policy/policy.hpp"
+#include "secmaild/service/openpgp.hpp"
 #include "secmaild/store/store.hpp"
 #include "secmaild/util/clock.hpp"
 #include "secmaild/util/secret.hpp"
@@ -30,11 +31,15 @@ struct Runtime {
     // still being filed (SQLite transactions belong to a connection).
     std::unique_ptr<store::Store> senderStore;
     const Clock* clock = nullptr;
+    // Set when the config has [gpg]: our key, the maintainers' keys, one GPGME
+    // context per thread.
+    std::optional<OpenPgp> openpgp;
 };
 
 struct Loaded {
     std::unique_ptr<Runtime> runtime;
     std::vector<config::Problem> problems;
+    std::vector<config::Problem> warnings;  // read-only: what could not be unlocked
 };
 
 // Checks the config and every file it names (policy, templates, password
@@ -42,7 +47,9 @@ struct Loaded {
 std::vector<config::Problem> checkConfig(const std::filesystem::path& configFile);
 
 // Loads everything and opens (creating or migrating) the store. With
-// `readOnly`, the store is opened for reading and secrets are not read.
+// `readOnly`, the store is opened for reading and secrets are not read; the
+// data key is unwrapped if this user can (otherwise `warnings` says why, and
+// sealed values read as a placeholder).
 Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, bool readOnly = false);
 
 }  // namespace secmaild::service

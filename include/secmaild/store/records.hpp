@@ -163,6 +163,7 @@ struct OutboxItem {
     TimePoint nextAttemptAt;
     std::optional<std::string> lastError;
     std::optional<TimePoint> sentAt;
+    std::string protection = "{}";  // JSON, see pgp/protect.hpp
 };
 
 }  // namespace secmaild::store

@@ -35,6 +35,7 @@ public:
     // read back as kSealedPlaceholder (secmailctl without access to the key).
     void setSealer(std::shared_ptr<const Sealer> sealer) { sealer_ = std::move(sealer); }
     bool canUnseal() const { return sealer_ != nullptr; }
+    const std::shared_ptr<const Sealer>& sealer() const { return sealer_; }
     static constexpr const char* kSealedPlaceholder = "[encrypted at rest]";
     // Content hashes computed with the data key start with this.
     static constexpr const char* kKeyedHashPrefix = "k1:";
