@@ -119,7 +119,12 @@ nlohmann::json answerContext(const policy::Policy& policy, const policy::Calenda
     ctx["version_unknown"] = report.versionNumber.has_value() && status == "unknown";
     ctx["version_rule"] = support.rule ? support.rule->match : "";
     ctx["version_note"] = support.rule ? support.rule->note : "";
-    ctx["partly_unreadable"] = report.partlyUnreadable;
+    ctx["partly_unreadable"] = report.partlyUnreadable && !report.couldNotDecrypt;
+    ctx["could_not_decrypt"] = report.couldNotDecrypt;
+    ctx["our_fingerprint"] = report.ourFingerprint;
+    ctx["has_our_fingerprint"] = !report.ourFingerprint.empty();
+    ctx["key_url"] = report.keyUrl;
+    ctx["has_key_url"] = !report.keyUrl.empty();
     return ctx;
 }
 

@@ -11,10 +11,12 @@
 
 #include "secmaild/ctl/views.hpp"
 #include "secmaild/pgp/engine.hpp"
+#include "secmaild/service/openpgp.hpp"
 #include "secmaild/service/outbox.hpp"
 #include "secmaild/service/pipeline.hpp"
 #include "secmaild/util/hash.hpp"
 #include "secmaild/util/logging.hpp"
+#include "secmaild/util/time_format.hpp"
 
 namespace {
 constexpr int kExitUsage = 64;
@@ -65,6 +67,76 @@ int ingest(secmaild::service::Runtime& rt) {
     return 0;
 }
 
+std::optional<secmaild::config::Config> configOnly(const std::string& path) {
+    auto loaded = secmaild::config::loadConfig(path);
+    for (const auto& p : loaded.problems) std::cerr << secmaild::config::describe(p) << "\n";
+    return loaded.config;
+}
+
+nlohmann::json keyJson(const secmaild::pgp::KeyInfo& k) {
+    return {{"fingerprint", k.fingerprint},
+            {"user_ids", k.userIds},
+            {"can_encrypt", k.canEncrypt},
+            {"can_sign", k.canSign},
+            {"revoked", k.revoked},
+            {"expired", k.expired},
+            {"expires", k.expires ? nlohmann::json(secmaild::formatIsoUtc(*k.expires)) : nlohmann::json(nullptr)},
+            {"algorithm", k.algorithm}};
+}
+
+// secmailctl key init: secmaild's own key pair, made once per installation.
+int keyInit(const secmaild::config::Config& c, int expiresDays) {
+    std::optional<std::chrono::seconds> expiry;
+    if (expiresDays > 0) expiry = std::chrono::hours{24} * expiresDays;
+    auto key = secmaild::service::createOurKey(c, expiry);
+    if (!key) {
+        std::cerr << "secmailctl: key init: " << key.error().message << "\n";
+        return kExitConfig;
+    }
+    std::cout << "created " << key->fingerprint << " for " << c.smtp.from << " in " << c.gpg->home.string()
+              << "\npublish it with: secmailctl --config " << c.file.string() << " key export\n";
+    return 0;
+}
+
+int keyExport(const secmaild::config::Config& c) {
+    std::vector<secmaild::config::Problem> problems;
+    auto openpgp = secmaild::service::setUpOpenPgp(c, secmaild::service::OpenPgpUse::Read, problems);
+    if (!openpgp || openpgp->ourKey.fingerprint.empty()) {
+        for (const auto& p : problems) std::cerr << secmaild::config::describe(p) << "\n";
+        return kExitConfig;
+    }
+    auto armored = openpgp->gpg->exportPublicKey(openpgp->ourKey.fingerprint);
+    if (!armored) {
+        std::cerr << "secmailctl: key export: " << armored.error().message << "\n";
+        return kExitSoftware;
+    }
+    std::cout << *armored;
+    return 0;
+}
+
+int maintainers(const secmaild::config::Config& c, bool json) {
+    std::vector<secmaild::config::Problem> problems;
+    auto openpgp = secmaild::service::setUpOpenPgp(c, secmaild::service::OpenPgpUse::Read, problems);
+    if (!openpgp) {
+        for (const auto& p : problems) std::cerr << secmaild::config::describe(p) << "\n";
+        return kExitConfig;
+    }
+    for (const auto& p : problems) std::cerr << "warning: " << secmaild::config::describe(p) << "\n";
+    nlohmann::json keys = nlohmann::json::array();
+    for (const auto& k : openpgp->maintainerKeys) keys.push_back(keyJson(k));
+    if (json) {
+        std::cout << nlohmann::json{{"file", c.maintainers.keysFile.string()}, {"keys", keys}}.dump(2) << "\n";
+        return 0;
+    }
+    if (keys.empty()) std::cout << "No maintainer keys (set [maintainers] keys).\n";
+    for (const auto& k : openpgp->maintainerKeys) {
+        std::cout << k.fingerprint << "  " << (k.revoked ? "REVOKED" : k.expired ? "EXPIRED" : "ok")
+                  << (k.canEncrypt ? "" : "  (cannot encrypt)") << "\n";
+        for (const auto& uid : k.userIds) std::cout << "    " << uid << "\n";
+    }
+    return 0;
+}
+
 void print(const nlohmann::json& j, bool json, std::string (*asText)(const nlohmann::json&)) {
     if (json)
         std::cout << j.dump(2) << "\n";
@@ -87,6 +159,18 @@ int main(int argc, char** argv) {
     auto* messagesCmd = app.add_subcommand("messages", "list every stored message with its outcome and answers");
     for (auto* c : {listCmd, showCmd, messagesCmd}) c->add_flag("--json", json, "print JSON (see README)");
     showCmd->add_option("id", reportId, "the report id, e.g. SEC-2026-0001")->required();
+    std::string gnupgHome;
+    app.add_option("--gnupg-home", gnupgHome,
+                   "read sealed records with the keys of this GnuPG home instead of [gpg] home "
+                   "(a maintainer reading an archive)");
+    auto* keyCmd = app.add_subcommand("key", "secmaild's own OpenPGP key");
+    keyCmd->require_subcommand(1);
+    auto* keyInitCmd = keyCmd->add_subcommand("init", "make secmaild's key pair for smtp.from in [gpg] home");
+    int expiresDays = 0;
+    keyInitCmd->add_option("--expires-days", expiresDays, "days until the key expires (default: never)");
+    auto* keyExportCmd = keyCmd->add_subcommand("export", "print secmaild's public key (for the website, security.txt)");
+    auto* maintainersCmd = app.add_subcommand("maintainers", "list the maintainers' keys (authority for commands)");
+    maintainersCmd->add_flag("--json", json, "print JSON");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -98,13 +182,27 @@ int main(int argc, char** argv) {
     secmaild::pgp::initialise();
     (void)secmaild::setupLogging(ingestCmd->parsed() ? "info" : "warn");
 
+    if (keyCmd->parsed() || maintainersCmd->parsed()) {
+        auto c = configOnly(configPath);
+        if (!c) return kExitConfig;
+        if (!c->gpg) {
+            std::cerr << configPath << ": gpg: the config has no [gpg] section (OpenPGP is off)\n";
+            return kExitConfig;
+        }
+        if (!gnupgHome.empty()) c->gpg->home = gnupgHome;
+        if (keyInitCmd->parsed()) return keyInit(*c, expiresDays);
+        if (keyExportCmd->parsed()) return keyExport(*c);
+        return maintainers(*c, json);
+    }
+
     secmaild::SystemClock clock;
     const bool readOnly = !ingestCmd->parsed();
-    auto loaded = secmaild::service::loadRuntime(configPath, clock, readOnly);
+    auto loaded = secmaild::service::loadRuntime(configPath, clock, readOnly, gnupgHome);
     if (!loaded.runtime) {
         for (const auto& p : loaded.problems) std::cerr << secmaild::config::describe(p) << "\n";
         return kExitConfig;
     }
+    for (const auto& p : loaded.warnings) std::cerr << "warning: " << secmaild::config::describe(p) << "\n";
     auto& rt = *loaded.runtime;
     try {
         if (ingestCmd->parsed()) return ingest(rt);

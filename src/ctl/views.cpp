@@ -40,6 +40,27 @@ json answerJson(const store::OutboxItem& o) {
             {"last_error", optional(o.lastError)}};
 }
 
+// The OpenPGP facts the pipeline recorded (see README, "OpenPGP in the JSON").
+json openpgpJson(const std::string& crypto) {
+    auto j = json::parse(crypto, nullptr, false);
+    if (!j.is_object() || j.empty()) return json{{"encrypted", false}, {"decrypted", false}, {"signatures", json::array()}};
+    json sigs = json::array();
+    if (j.contains("layers"))
+        for (const auto& l : j["layers"])
+            if (l.contains("signatures"))
+                for (const auto& sig : l["signatures"]) sigs.push_back(sig);
+    j["signatures"] = sigs;
+    return j;
+}
+
+std::string signaturesText(const json& openpgp) {
+    std::string out;
+    for (const auto& s : openpgp.value("signatures", json::array()))
+        out += (out.empty() ? "" : ", ") + s.value("status", std::string("?")) + " by " +
+               s.value("fingerprint", std::string("?")) + " (" + s.value("signer", std::string("?")) + ")";
+    return out;
+}
+
 json messageJson(const store::MessageRow& m, const std::vector<store::OutboxItem>& answers) {
     json a = json::array();
     for (const auto& o : answers) a.push_back(answerJson(o));
@@ -61,6 +82,7 @@ json messageJson(const store::MessageRow& m, const std::vector<store::OutboxItem
             {"problems", m.problems},
             {"report_id", optional(m.reportId)},
             {"duplicate_of", optional(m.duplicateOf)},
+            {"openpgp", openpgpJson(m.crypto)},
             {"answers", a}};
 }
 
@@ -151,9 +173,15 @@ std::optional<json> showReport(service::Runtime& rt, const std::string& id) {
                          {"message", optional(a.message)},
                          {"detail", json::parse(a.detail, nullptr, false)}});
     }
+    json unauthenticated = json::array();
+    for (const auto& m : rt.store->messagesOfReport(id))
+        if (auto t = rt.store->unauthenticatedText(m.id))
+            unauthenticated.push_back({{"message", m.id}, {"text", *t}});
     return json{{"id", r->id},
                 {"state", r->state},
                 {"reporter", r->reporter},
+                {"reporter_key", optional(r->reporterKey)},
+                {"unauthenticated_text", unauthenticated},
                 {"reporter_name", optional(r->reporterName)},
                 {"reply_to", r->replyTo},
                 {"subject", optional(r->subject)},
@@ -195,6 +223,7 @@ std::string reportAsText(const json& r) {
     out << str(r["id"]) << " (" << str(r["state"]) << ")\n";
     out << "  reporter:  " << str(r["reporter_name"]) << " <" << str(r["reporter"]) << ">\n";
     out << "  answers to: " << str(r["reply_to"]) << "\n";
+    out << "  key:       " << str(r["reporter_key"]) << "\n";
     out << "  subject:   " << str(r["subject"]) << "\n";
     out << "  received:  " << str(r["received_at"]) << "\n";
     out << "  policy:    " << str(r["policy"]) << "\n";
@@ -213,9 +242,19 @@ std::string reportAsText(const json& r) {
         out << "\n";
     }
     out << "\nMessages\n";
-    for (const auto& m : r["messages"])
+    for (const auto& m : r["messages"]) {
         out << "  #" << str(m["id"]) << " " << str(m["received_at"]) << " " << str(m["outcome"]) << " from "
             << str(m["sender"]) << "  flags: " << list(m["flags"]) << "\n";
+        const auto& pgp = m["openpgp"];
+        if (pgp.value("encrypted", false))
+            out << "      encrypted, " << (pgp.value("decrypted", false) ? "decrypted" : "NOT decrypted") << "\n";
+        if (auto sigs = signaturesText(pgp); !sigs.empty()) out << "      signatures: " << sigs << "\n";
+    }
+    for (const auto& u : r["unauthenticated_text"]) {
+        out << "\nUnauthenticated clear text beside the encryption (message #" << str(u["message"]) << ")\n";
+        const std::string text = str(u["text"]);
+        for (auto line : splitLines(text)) out << "    | " << line << "\n";
+    }
     out << "\nAnswers\n";
     for (const auto& a : r["answers"])
         out << "  #" << str(a["id"]) << " " << str(a["kind"]) << " to " << str(a["recipient"]) << ": "
@@ -236,6 +275,10 @@ std::string messagesAsText(const json& j) {
             << str(m["sender"]) << "  " << str(m["message_id"]) << "\n";
         out << "    subject: " << str(m["subject"]) << "\n";
         out << "    report: " << str(m["report_id"]) << "  flags: " << list(m["flags"]) << "\n";
+        const auto& pgp = m["openpgp"];
+        if (pgp.value("encrypted", false))
+            out << "    encrypted, " << (pgp.value("decrypted", false) ? "decrypted" : "NOT decrypted") << "\n";
+        if (auto sigs = signaturesText(pgp); !sigs.empty()) out << "    signatures: " << sigs << "\n";
         if (!m["problems"].empty()) out << "    problems: " << list(m["problems"]) << "\n";
         for (const auto& a : m["answers"])
             out << "    answer #" << str(a["id"]) << " " << str(a["kind"]) << " to " << str(a["recipient"]) << ": "

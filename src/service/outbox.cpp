@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "secmaild/pgp/protect.hpp"
 #include "secmaild/smtp/client.hpp"
 
 namespace secmaild::service {
@@ -50,6 +51,16 @@ void releaseClaims(store::Store& store, const std::vector<store::OutboxItem>& it
     store::Transaction tx(store.db());
     for (std::size_t i = from; i < items.size(); ++i) store.releaseOutbox(items[i].id, when);
     tx.commit();
+}
+
+// The mail as it leaves: the queued text with the OpenPGP protection it was
+// queued with. Never falls back to clear text when protection fails.
+Result<std::string> protectForSending(Runtime& rt, const store::OutboxItem& item) {
+    auto protection = pgp::protectionFromJson(item.protection);
+    if (!protection.any()) return item.raw;
+    if (!rt.openpgp || !rt.openpgp->senderGpg)
+        return fail("the answer is to be signed or encrypted but OpenPGP is not set up ([gpg])");
+    return pgp::protectMail(item.raw, protection, *rt.openpgp->senderGpg);
 }
 
 }  // namespace
@@ -109,7 +120,24 @@ DrainResult drainOutbox(Runtime& rt, store::Store& store, const std::atomic<bool
                 releaseClaims(store, due, i, rt.clock->now());
                 return result;
             }
-            auto outcome = client->send({item.envelopeFrom, item.recipient}, item.raw);
+            // Signed and encrypted here, by the sending thread's own GPGME
+            // context, so the gpg processes run beside message processing.
+            auto wire = protectForSending(rt, item);
+            if (!wire) {
+                auto now = rt.clock->now();
+                if (now - item.createdAt >= settings.giveUpAfter) {
+                    recordFailed(store, item, now, wire.error().message);
+                    ++result.failed;
+                } else {
+                    store.markDeferred(item.id, now + smtp::backoff(item.attempts, settings.retryBase, settings.retryMax),
+                                       wire.error().message);
+                    ++result.deferred;
+                }
+                spdlog::error("answer.protect_failed id={} report={} error=\"{}\"", item.id,
+                              item.reportId.value_or("-"), wire.error().message);
+                continue;
+            }
+            auto outcome = client->send({item.envelopeFrom, item.recipient}, *wire);
             auto now = rt.clock->now();
             switch (outcome.verdict) {
                 case smtp::Verdict::Sent:

@@ -10,6 +10,9 @@
 
 #include "secmaild/answer/acknowledgment.hpp"
 #include "secmaild/mime/message.hpp"
+#include "secmaild/pgp/key_filter.hpp"
+#include "secmaild/pgp/mail.hpp"
+#include "secmaild/pgp/protect.hpp"
 #include "secmaild/report/classify.hpp"
 #include "secmaild/report/fields.hpp"
 #include "secmaild/service/outbox.hpp"
@@ -72,13 +75,21 @@ public:
     Processed run() {
         row_ = store_.message(id_).value();
         now_ = rt_.clock->now();
-        parsed_ = mime::parseMessage(store_.rawMessage(id_), messageLimits(rt_.config.limits));
+        {
+            const std::string raw = store_.rawMessage(id_);
+            parsed_ = mime::parseMessage(raw, messageLimits(rt_.config.limits));
+            pgp::MailLimits limits;
+            limits.message = messageLimits(rt_.config.limits);
+            security_ = pgp::readOpenPgp(raw, parsed_, rt_.openpgp ? rt_.openpgp->gpg.get() : nullptr, limits);
+        }
         describe();
+        describeOpenPgp();
 
         store::Transaction tx(store_.db());
         // Another process may have processed it while we parsed.
         if (!store_.isPending(id_)) return {row_.outcome.value_or(""), row_.reportId, false};
         decide();
+        verdict_.cryptoJson = cryptoFacts().dump(-1, ' ', false, json::error_handler_t::replace);
         store_.recordVerdict(id_, verdict_, now_);
         tx.commit();
         spdlog::info("message.processed id={} outcome={} report={} answer={} flags={}", id_, verdict_.outcome,
@@ -107,6 +118,209 @@ private:
                                         " bytes were fetched (limits.max_message_size); the server keeps the rest");
         }
         if (parsed_.parseProblem || !parsed_.problems.empty()) addFlag(verdict_, "parse-problem");
+    }
+
+    // What OpenPGP found changes what the report's text is (pgp/mail.hpp):
+    // from here on parsed_.text is the text fields are read from.
+    void describeOpenPgp() {
+        if (!security_.hasOpenPgp() && security_.keys.empty()) return;
+        if (security_.hasOpenPgp()) {
+            parsed_.text = security_.reportText;
+            verdict_.text = security_.reportText;
+        }
+        if (!security_.unauthenticatedText.empty()) {
+            verdict_.unauthenticatedText = security_.unauthenticatedText;
+            addFlag(verdict_, "unauthenticated-text");
+            verdict_.problems.push_back(
+                "clear text came with the encrypted part; it is kept apart and was not read as the report");
+        }
+        if (security_.encrypted) addFlag(verdict_, "encrypted");
+        if (security_.encrypted && !security_.allDecrypted) addFlag(verdict_, "not-decrypted");
+        if (security_.signedContent) addFlag(verdict_, "signed");
+        for (const auto& sig : security_.signatures())
+            if (sig.status == pgp::SignatureStatus::Bad) addFlag(verdict_, "bad-signature");
+        if (security_.limitHit) addFlag(verdict_, "limit-hit");
+        for (const auto& p : security_.problems) verdict_.problems.push_back(p);
+        for (const auto& layer : security_.layers) {
+            if (layer.decryption && layer.decryption != pgp::DecryptStatus::Decrypted &&
+                layer.decryption != pgp::DecryptStatus::NotEncrypted) {
+                verdict_.problems.push_back("could not decrypt " + std::string(pgp::layerKindName(layer.kind)) +
+                                            (layer.part.empty() ? "" : " part " + layer.part) + ": " +
+                                            std::string(pgp::decryptStatusName(*layer.decryption)) +
+                                            (layer.detail.empty() ? "" : " (" + layer.detail + ")"));
+                spdlog::warn("pgp.decrypt_failed id={} layer={} part={} status={} error=\"{}\"", id_,
+                             pgp::layerKindName(layer.kind), layer.part.empty() ? "-" : layer.part,
+                             pgp::decryptStatusName(*layer.decryption), layer.detail);
+            } else if (!layer.encrypted && layer.signatures.empty() && !layer.detail.empty()) {
+                spdlog::warn("pgp.verify_failed id={} layer={} error=\"{}\"", id_, pgp::layerKindName(layer.kind),
+                             layer.detail);
+            }
+        }
+        int index = static_cast<int>(verdict_.parts.size());
+        for (auto& p : security_.decryptedParts) {
+            store::MessagePart s;
+            s.index = index++;
+            s.path = p.path;
+            s.contentType = p.contentType;
+            s.charset = p.charset;
+            s.disposition = p.disposition;
+            s.filename = p.filename;
+            s.attachment = p.attachment;
+            s.size = p.decoded.size();
+            s.sha256 = sha256Hex(p.decoded);
+            if (p.attachment) s.data = std::move(p.decoded);
+            verdict_.parts.push_back(std::move(s));
+        }
+        security_.decryptedParts.clear();
+    }
+
+    // Who a signature's key is to us. Authority comes from the maintainers'
+    // keys file only; a reporter's key is named as such and nothing more.
+    std::string signerRole(const std::string& fingerprint) const {
+        if (!rt_.openpgp) return "unknown";
+        if (fingerprint == rt_.openpgp->ourKey.fingerprint) return "secmaild";
+        if (rt_.openpgp->isMaintainerKey(fingerprint)) return "maintainer";
+        if (reporterKey_ && *reporterKey_ == fingerprint) return "reporter";
+        return "unknown";
+    }
+
+    json cryptoFacts() const {
+        json facts = json::object();
+        if (!security_.hasOpenPgp() && keyEvents_.empty()) return facts;
+        facts["encrypted"] = security_.encrypted;
+        facts["decrypted"] = security_.encrypted && security_.allDecrypted;
+        facts["protected_subject"] = security_.protectedSubject.has_value();
+        facts["unauthenticated_text"] = !security_.unauthenticatedText.empty();
+        json layers = json::array();
+        for (const auto& l : security_.layers) {
+            json layer{{"kind", pgp::layerKindName(l.kind)}, {"part", l.part}, {"encrypted", l.encrypted}};
+            if (l.decryption) layer["decryption"] = pgp::decryptStatusName(*l.decryption);
+            if (!l.detail.empty()) layer["detail"] = l.detail;
+            if (!l.recipientKeyIds.empty()) layer["recipients"] = l.recipientKeyIds;
+            json sigs = json::array();
+            for (const auto& sig : l.signatures) {
+                json js{{"status", pgp::signatureStatusName(sig.status)},
+                        {"fingerprint", sig.fingerprint},
+                        {"signer", signerRole(sig.fingerprint)}};
+                if (sig.created) js["created"] = toUnix(*sig.created);
+                if (!sig.detail.empty()) js["detail"] = sig.detail;
+                sigs.push_back(js);
+            }
+            layer["signatures"] = sigs;
+            layers.push_back(layer);
+        }
+        facts["layers"] = layers;
+        if (!keyEvents_.empty()) facts["keys"] = keyEvents_;
+        return facts;
+    }
+
+    // Keys the reporter sent: attached (application/pgp-keys, or a key block in
+    // the text) or in an Autocrypt header. Each is cut down to the user IDs
+    // of the sender's address before gpg sees it; the first key accepted for
+    // an address is never silently replaced by another.
+    void takeReporterKeys(const std::string& reportId) {
+        const std::string sender = toLower(parsed_.from.front().address);
+        if (auto known = store_.reporterKey(sender)) reporterKey_ = known->fingerprint;
+        if (!rt_.openpgp) return;
+        bool importedNow = false;
+        std::vector<std::pair<std::string, std::string>> offered;  // data, source
+        for (const auto& k : security_.keys) offered.emplace_back(k.data, "attachment");
+        // Autocrypt (a hint only: the header is outside every signature).
+        if (offered.empty())
+            for (const auto& header : parsed_.headersNamed("Autocrypt"))
+                if (auto data = autocryptKey(header, sender)) offered.emplace_back(*data, "autocrypt");
+        for (const auto& [data, source] : offered) {
+            auto filtered = pgp::keepUserIdsFor(data, sender);
+            if (!filtered) {
+                keyEvents_.push_back({{"source", source}, {"result", "refused"}, {"reason", filtered.error().message}});
+                audit(reportId, "reporter_key.refused", {{"source", source}, {"reason", filtered.error().message}});
+                continue;
+            }
+            if (filtered->empty()) {
+                keyEvents_.push_back({{"source", source}, {"result", "refused"}, {"reason", "no user ID for " + sender}});
+                continue;
+            }
+            const auto& key = filtered->front();
+            auto listed = rt_.openpgp->gpg->keysInData(key.binary);
+            if (!listed || listed->empty()) continue;
+            const std::string fpr = listed->front().fingerprint;
+            if (reporterKey_ && *reporterKey_ != fpr) {
+                addFlag(verdict_, "key-conflict");
+                keyConflict_ = std::make_pair(*reporterKey_, fpr);
+                keyEvents_.push_back({{"source", source}, {"result", "conflict"}, {"fingerprint", fpr}, {"known", *reporterKey_}});
+                audit(reportId, "reporter_key.conflict", {{"source", source}, {"offered", fpr}, {"known", *reporterKey_}});
+                spdlog::warn("reporter_key.conflict report={} address={} known={} offered={}", reportId, sender,
+                             *reporterKey_, fpr);
+                continue;
+            }
+            auto imported = rt_.openpgp->gpg->importKeys(key.binary);
+            if (!imported) {
+                keyEvents_.push_back({{"source", source}, {"result", "refused"}, {"reason", imported.error().message}});
+                spdlog::warn("reporter_key.import_failed report={} error=\"{}\"", reportId, imported.error().message);
+                continue;
+            }
+            if (!reporterKey_) {
+                importedNow = true;
+                store_.addReporterKey({sender, fpr, source, reportId, id_, now_});
+                audit(reportId, "reporter_key.imported",
+                      {{"source", source}, {"fingerprint", fpr}, {"user_ids_dropped", key.userIdsDropped}});
+                spdlog::info("reporter_key.imported report={} fingerprint={} source={}", reportId, fpr, source);
+            }
+            reporterKey_ = fpr;
+            keyEvents_.push_back({{"source", source}, {"result", "accepted"}, {"fingerprint", fpr}});
+            break;
+        }
+        if (reporterKey_) {
+            auto report = store_.report(reportId);
+            if (report && !report->reporterKey) store_.setReporterKey(reportId, *reporterKey_);
+        }
+        if (importedNow) recheckSignatures(*reporterKey_);
+    }
+
+    // A report signed by the key it carries was verified before that key
+    // was imported: check its signatures again so they show as what they are.
+    void recheckSignatures(const std::string& fingerprint) {
+        bool unknown = false;
+        for (const auto& sig : security_.signatures())
+            if (sig.status == pgp::SignatureStatus::UnknownKey && sig.fingerprint == fingerprint) unknown = true;
+        if (!unknown) return;
+        const std::string raw = store_.rawMessage(id_);
+        pgp::MailLimits limits;
+        limits.message = messageLimits(rt_.config.limits);
+        auto again = pgp::readOpenPgp(raw, mime::parseMessage(raw, limits.message), rt_.openpgp->gpg.get(), limits);
+        if (again.layers.size() == security_.layers.size()) security_.layers = std::move(again.layers);
+    }
+
+    // keydata= of an Autocrypt header (Autocrypt Level 1 §2.1) for `sender`.
+    static std::optional<std::string> autocryptKey(const std::string& header, const std::string& sender) {
+        std::optional<std::string> addr, keydata;
+        for (auto attribute : split(header, ';')) {
+            auto t = trim(attribute);
+            auto eq = t.find('=');
+            if (eq == std::string_view::npos) continue;
+            auto name = toLower(trim(t.substr(0, eq)));
+            auto value = trim(t.substr(eq + 1));
+            if (name == "addr") addr = toLower(value);
+            if (name == "keydata") keydata = std::string(value);
+        }
+        if (!addr || *addr != sender || !keydata) return std::nullopt;
+        std::string compact;
+        for (char c : *keydata)
+            if (!std::isspace(static_cast<unsigned char>(c))) compact.push_back(c);
+        return "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n" + compact + "\n-----END PGP PUBLIC KEY BLOCK-----\n";
+    }
+
+    // How an answer to the reporter leaves: signed by us, and encrypted when
+    // their key is known and usable (config [gpg]).
+    pgp::Protection answerProtection() const {
+        pgp::Protection p;
+        if (!rt_.openpgp) return p;
+        p.sign = rt_.config.gpg->signAnswers;
+        if (rt_.config.gpg->encryptAnswers && reporterKey_) {
+            auto key = rt_.openpgp->gpg->findKey(*reporterKey_);
+            if (key && key->canEncrypt) p.encryptTo = {*reporterKey_};
+        }
+        return p;
     }
 
     void setOutcome(Outcome o, std::string reason) {
@@ -195,6 +409,11 @@ private:
         s.partlyUnreadable =
             std::find(verdict_.flags.begin(), verdict_.flags.end(), "parse-problem") != verdict_.flags.end() ||
             std::find(verdict_.flags.begin(), verdict_.flags.end(), "limit-hit") != verdict_.flags.end();
+        s.couldNotDecrypt = security_.encrypted && !security_.allDecrypted;
+        if (rt_.openpgp) {
+            s.ourFingerprint = rt_.openpgp->ourKey.fingerprint;
+            s.keyUrl = rt_.config.gpg->keyUrl;
+        }
         return s;
     }
 
@@ -224,6 +443,7 @@ private:
         item.messageId = mail.messageId;
         item.raw = mime::renderMail(mail);
         item.nextAttemptAt = now_;
+        item.protection = pgp::protectionJson(answerProtection());
         store_.enqueue(item);
         store_.addThreadMessageId(mail.messageId, reportId);
         audit(reportId, "answer.queued", {{"kind", kind}, {"message_id", mail.messageId}});
@@ -244,7 +464,11 @@ private:
         r.reporter = toLower(parsed_.from.front().address);
         if (!parsed_.from.front().name.empty()) r.reporterName = parsed_.from.front().name;
         r.replyTo = toLower(answerTo_.address);
-        if (!parsed_.subject.empty()) r.subject = parsed_.subject;
+        // The protected Subject names the report inside secmaild; answers use the outer one.
+        if (security_.protectedSubject && !security_.protectedSubject->empty())
+            r.subject = *security_.protectedSubject;
+        else if (!parsed_.subject.empty())
+            r.subject = parsed_.subject;
         r.receivedAt = row_.receivedAt;
         r.firstMessage = id_;
         r.policy = rt_.policy.name;
@@ -274,9 +498,91 @@ private:
             filed["refers_to"] = *refersTo;
             audit(refersTo, "report.referenced", {{"by_report", reportId}, {"same_reporter", false}});
         }
+        takeReporterKeys(reportId);
+        filed["flags"] = verdict_.flags;
         audit(reportId, "report.filed", filed);
         spdlog::info("report.filed id={} message={} missing={}", reportId, id_, missing.size());
         queueAnswer(reportId, "acknowledgment", "acknowledgment", true);
+        notifyMaintainers(reportId, missing);
+    }
+
+    // One notice per address in [notify] maintainers: the report's fields
+    // encrypted to that maintainer's key, or only its metadata when they have
+    // none (invariant 3: report content never leaves in clear).
+    void notifyMaintainers(const std::string& reportId, const json& missing) {
+        if (rt_.config.notify.maintainers.empty()) return;
+        auto report = store_.report(reportId).value();
+        json ctx;
+        ctx["report_id"] = reportId;
+        ctx["project"] = rt_.policy.project;
+        ctx["policy_name"] = rt_.policy.name;
+        ctx["reporter"] = report.reporter;
+        ctx["received"] = rt_.calendar.formatLocal(report.receivedAt);
+        ctx["our_address"] = rt_.config.smtp.from;
+        ctx["was_encrypted"] = security_.encrypted;
+        ctx["decrypted"] = security_.encrypted && security_.allDecrypted;
+        ctx["could_not_decrypt"] = security_.encrypted && !security_.allDecrypted;
+        std::string detail;
+        for (const auto& l : security_.layers)
+            if (l.decryption && l.decryption != pgp::DecryptStatus::Decrypted && detail.empty())
+                detail = std::string(pgp::decryptStatusName(*l.decryption)) + (l.detail.empty() ? "" : ": " + l.detail);
+        ctx["decrypt_detail"] = detail;
+        json sigs = json::array();
+        for (const auto& sig : security_.signatures())
+            sigs.push_back({{"status", pgp::signatureStatusName(sig.status)},
+                            {"fingerprint", sig.fingerprint},
+                            {"role", signerRole(sig.fingerprint)}});
+        ctx["signatures"] = sigs;
+        ctx["flags"] = join(verdict_.flags, ", ");
+        ctx["has_flags"] = !verdict_.flags.empty();
+        std::vector<std::string> missingNames;
+        for (const auto& m : missing) missingNames.push_back(m.get<std::string>());
+        ctx["missing"] = join(missingNames, ", ");
+        ctx["has_missing"] = !missingNames.empty();
+        ctx["unauthenticated_text"] = !security_.unauthenticatedText.empty();
+        ctx["key_conflict"] = keyConflict_.has_value();
+        ctx["key_known"] = keyConflict_ ? keyConflict_->first : "";
+        ctx["key_offered"] = keyConflict_ ? keyConflict_->second : "";
+        json fields = json::array();
+        for (const auto& f : store_.fields(reportId)) {
+            std::string label = f.name;
+            if (auto field = report::fieldFromKey(f.name))
+                if (const auto* rule = rt_.policy.fieldRule(*field)) label = rule->label;
+            fields.push_back({{"label", label}, {"value", f.value}});
+        }
+        for (const auto& address : rt_.config.notify.maintainers) {
+            std::optional<std::string> key = rt_.openpgp ? rt_.openpgp->maintainerKeyFor(address) : std::nullopt;
+            json c = ctx;
+            c["with_fields"] = key.has_value();
+            c["without_fields"] = !key;
+            c["fields"] = key ? fields : json::array();
+            mime::OutgoingMail mail;
+            mail.fromAddress = rt_.config.smtp.from;
+            mail.fromName = rt_.config.smtp.fromName;
+            mail.to = address;
+            mail.subject = "[" + reportId + "] New security report";
+            mail.messageId = mime::newMessageId(mime::domainOf(rt_.config.smtp.from), now_);
+            mail.date = now_;
+            mail.extraHeaders = {{"Auto-Submitted", "auto-generated"}, {"X-Auto-Response-Suppress", "All"}};
+            mail.body = rt_.templates.render("maintainer-notice", c);
+            store::OutboxItem item;
+            item.createdAt = now_;
+            item.kind = "maintainer-notice";
+            item.reportId = reportId;
+            item.inReplyTo = id_;
+            item.recipient = address;
+            item.envelopeFrom = rt_.config.smtp.from;
+            item.messageId = mail.messageId;
+            item.raw = mime::renderMail(mail);
+            item.nextAttemptAt = now_;
+            pgp::Protection protection;
+            if (key) protection.encryptTo = {*key};
+            protection.sign = rt_.openpgp && rt_.config.gpg->signAnswers;
+            item.protection = pgp::protectionJson(protection);
+            store_.enqueue(item);
+            store_.addThreadMessageId(mail.messageId, reportId);
+            audit(reportId, "notice.queued", {{"to", address}, {"encrypted", key.has_value()}});
+        }
     }
 
     void followUp(const std::string& reportId) {
@@ -307,6 +613,7 @@ private:
             added.push_back(report::fieldKey(f.field));
         }
         auto missingAfter = answer::missingRequired(rt_.policy, present).size();
+        takeReporterKeys(reportId);
         audit(reportId, "follow-up.received", {{"same_reporter", true}, {"fields_added", added}});
         if (missingAfter < missingBefore) queueAnswer(reportId, "follow-up-acknowledgment", "follow-up", false);
     }
@@ -317,6 +624,10 @@ private:
     store::MessageRow row_;
     TimePoint now_;
     mime::ParsedMessage parsed_;
+    pgp::MailSecurity security_;
+    std::optional<std::string> reporterKey_;
+    std::optional<std::pair<std::string, std::string>> keyConflict_;  // known, offered
+    json keyEvents_ = json::array();
     store::MessageVerdict verdict_;
     mime::Address answerTo_;
     bool answerQueued_ = false;

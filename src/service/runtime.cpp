@@ -84,10 +84,12 @@ std::vector<config::Problem> checkConfig(const std::filesystem::path& configFile
     return problems;
 }
 
-Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, bool readOnly) {
+Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, bool readOnly,
+                   const std::filesystem::path& gnupgHome) {
     Loaded result;
     Parts parts = loadParts(configFile, result.problems, !readOnly);
     if (!result.problems.empty()) return result;
+    if (!gnupgHome.empty() && parts.config->gpg) parts.config->gpg->home = gnupgHome;
     auto rt = std::make_unique<Runtime>(Runtime{std::move(*parts.config), std::move(*parts.policy),
                                                 std::move(*parts.calendar), std::move(*parts.templates),
                                                 std::move(parts.imapPassword), std::move(parts.smtpPassword), nullptr,

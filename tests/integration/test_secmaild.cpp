@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "mail_env.hpp"
+#include "secmaild_fixture.hpp"
 #include "process.hpp"
 #include "secmaild/mime/message.hpp"
 #include "secmaild/store/store.hpp"
@@ -27,115 +28,7 @@ using namespace secmaild;
 using namespace std::chrono_literals;
 using testing::MailEnv;
 
-namespace {
-
-const std::string kSecurity = "security@example.org";
-const std::string kResearcher = "jane@researcher.example";
-const std::string kOther = "max@researcher.example";
-
-std::string crlf(const std::string& text) {
-    std::string out;
-    for (auto line : splitLines(text)) out += std::string(line) + "\r\n";
-    return out;
-}
-
-std::string report(const std::string& messageId, const std::string& subject, const std::string& body,
-                   const std::string& from = kResearcher, const std::string& extraHeaders = "") {
-    return crlf("From: Jane Researcher <" + from + ">\nTo: " + kSecurity + "\nSubject: " + subject + "\nMessage-ID: " +
-                messageId + "\nDate: Mon, 23 Nov 2026 10:00:00 +0000\n" + extraHeaders + "\n" + body);
-}
-
-const std::string kComplete =
-    "Description: Stored XSS in the chat title.\n\nSteps to reproduce:\n1. Name a chat <script>x</script>\n"
-    "2. Share it\n\nImpact: an attacker can run script in another user's session.\n\nAffected version: 0.2.3\n";
-
-class Fixture {
-public:
-    explicit Fixture(const std::string& extraConfig = "") {
-        // The servers' unprivileged processes must pass through (not list) our directory.
-        std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all |
-                                                      std::filesystem::perms::group_exec |
-                                                      std::filesystem::perms::others_exec);
-        auto env =
-            MailEnv::start(dir_ / "mail", {{kSecurity, "sec-pass"}, {kResearcher, "jane-pass"}, {kOther, "max-pass"}});
-        REQUIRE_MESSAGE(env, (env ? "" : env.error().message));
-        env_ = std::move(env).value();
-        writeConfig(extraConfig);
-    }
-
-    void writeConfig(const std::string& extraConfig, const std::string& imapExtra = "") {
-        const std::filesystem::path source(SECMAILD_SOURCE_DIR);
-        std::ofstream(dir_ / "imap.pw") << "sec-pass\n";
-        std::ofstream(dir_ / "secmaild.toml")
-            << "[imap]\nurl = \"" << env_->imapUrl() << "\"\nuser = \"" << kSecurity
-            << "\"\npassword_file = \"imap.pw\"\ntls = \"none\"\npoll_interval = \"1s\"\ntimeout = \"10s\"\n"
-            << imapExtra << "[smtp]\nurl = \"" << env_->smtpUrl() << "\"\ntls = \"none\"\nfrom = \"" << kSecurity
-            << "\"\nfrom_name = \"Example security team\"\ntimeout = \"10s\"\nretry_base = \"1s\"\n"
-            << "[store]\npath = \"store.db\"\n[policy]\nfile = \""
-            << (source / "config/policies/personal-chatter.toml").string() << "\"\n[templates]\ndir = \""
-            << (source / "config/templates").string() << "\"\n"
-            << extraConfig;
-    }
-
-    testing::CommandResult secmaild(std::vector<std::string> args) {
-        std::vector<std::string> argv{SECMAILD_BINARY, "--config", config().string()};
-        argv.insert(argv.end(), args.begin(), args.end());
-        testing::CommandOptions o;
-        o.timeout = 120s;
-        return testing::runCommand(argv, o);
-    }
-
-    testing::CommandResult once() {
-        auto r = secmaild({"--once"});
-        if (!r.ok()) MESSAGE("secmaild --once exited " << r.exitCode << ":\n" << r.err);
-        return r;
-    }
-
-    testing::CommandResult secmailctl(const std::string& args, const std::string& stdinFile = "") {
-        std::string cmd = std::string(SECMAILCTL_BINARY) + " --config " + config().string() + " " + args;
-        if (!stdinFile.empty()) cmd += " < " + stdinFile;
-        testing::CommandOptions o;
-        o.timeout = 60s;
-        return testing::runCommand({"/bin/sh", "-c", cmd}, o);
-    }
-
-    nlohmann::json ctlJson(const std::string& args) {
-        auto r = secmailctl(args + " --json");
-        REQUIRE_MESSAGE(r.ok(), r.err);
-        return nlohmann::json::parse(r.out);
-    }
-
-    void deliver(const std::string& raw, const std::string& from = kResearcher) {
-        auto before = env_->messageCount(kSecurity);
-        auto s = env_->deliver(from, kSecurity, raw);
-        REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
-        REQUIRE_MESSAGE(env_->waitForMessages(kSecurity, before + 1, 30s), env_->logs());
-    }
-
-    // The answers in a mailbox, parsed.
-    std::vector<mime::ParsedMessage> inbox(const std::string& user) {
-        auto all = env_->fetchAll(user);
-        REQUIRE_MESSAGE(all, (all ? "" : all.error().message));
-        std::vector<mime::ParsedMessage> out;
-        for (const auto& raw : *all) out.push_back(mime::parseMessage(raw));
-        return out;
-    }
-
-    std::vector<mime::ParsedMessage> waitForAnswers(const std::string& user, std::size_t n) {
-        CHECK_MESSAGE(env_->waitForMessages(user, n, 30s), env_->logs());
-        return inbox(user);
-    }
-
-    std::filesystem::path config() const { return dir_ / "secmaild.toml"; }
-    MailEnv& env() { return *env_; }
-    const testing::TempDir& dir() const { return dir_; }
-
-private:
-    testing::TempDir dir_;
-    std::unique_ptr<MailEnv> env_;
-};
-
-}  // namespace
+using namespace secmaild::testing::e2e;
 
 TEST_CASE("a complete report is acknowledged in the researcher's mailbox, and the server copy is marked, not read") {
     Fixture f;

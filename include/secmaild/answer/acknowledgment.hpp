@@ -28,6 +28,11 @@ struct ReportSummary {
     std::set<report::Field> present;
     std::optional<std::string> versionNumber;  // only used to look up the policy row
     bool partlyUnreadable = false;
+    // It was encrypted and we could not decrypt it: the answer says so and
+    // tells where our key is.
+    bool couldNotDecrypt = false;
+    std::string ourFingerprint;  // "" when OpenPGP is off
+    std::string keyUrl;
 };
 
 // The template context. `acknowledgesNow`: this mail is the automatic

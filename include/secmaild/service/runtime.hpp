@@ -50,6 +50,9 @@ std::vector<config::Problem> checkConfig(const std::filesystem::path& configFile
 // `readOnly`, the store is opened for reading and secrets are not read; the
 // data key is unwrapped if this user can (otherwise `warnings` says why, and
 // sealed values read as a placeholder).
-Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, bool readOnly = false);
+// `gnupgHome` replaces [gpg] home (secmailctl --gnupg-home: a maintainer
+// reading an archive with their own key).
+Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, bool readOnly = false,
+                   const std::filesystem::path& gnupgHome = {});
 
 }  // namespace secmaild::service
