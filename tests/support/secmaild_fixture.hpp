@@ -25,6 +25,7 @@ using namespace std::chrono_literals;
 inline const std::string kSecurity = "security@example.org";
 inline const std::string kResearcher = "jane@researcher.example";
 inline const std::string kOther = "max@researcher.example";
+inline const std::string kLead = "lead@example.org";
 
 inline std::string crlf(const std::string& text) {
     std::string out;
@@ -50,7 +51,7 @@ public:
                                                       std::filesystem::perms::group_exec |
                                                       std::filesystem::perms::others_exec);
         auto env =
-            MailEnv::start(dir_ / "mail", {{kSecurity, "sec-pass"}, {kResearcher, "jane-pass"}, {kOther, "max-pass"}});
+            MailEnv::start(dir_ / "mail", {{kSecurity, "sec-pass"}, {kResearcher, "jane-pass"}, {kOther, "max-pass"}, {kLead, "lead-pass"}});
         REQUIRE_MESSAGE(env, (env ? "" : env.error().message));
         env_ = std::move(env).value();
         writeConfig(extraConfig);

