@@ -121,3 +121,30 @@ TEST_CASE("without an [imap] section secmaild takes mail only through ingest") {
     REQUIRE(r.config);
     CHECK_FALSE(r.config->imap);
 }
+
+TEST_CASE("without [gpg] OpenPGP is off and the store is not encrypted; with it, both are on by default") {
+    auto off = parseConfig(kMinimal, "/etc/secmaild/secmaild.toml");
+    REQUIRE(off.config);
+    CHECK_FALSE(off.config->gpg);
+    CHECK_FALSE(off.config->atRest.encrypt);
+    auto on = parseConfig(kMinimal + "[store]\npath = \"/var/lib/s/s.db\"\n[gpg]\n", "/etc/secmaild/secmaild.toml");
+    REQUIRE(on.config);
+    REQUIRE(on.config->gpg);
+    CHECK(on.config->gpg->home == "/var/lib/s/gnupg");
+    CHECK(on.config->gpg->signAnswers);
+    CHECK(on.config->gpg->encryptAnswers);
+    CHECK(on.config->atRest.encrypt);
+    CHECK(on.config->atRest.archiveRecipients == std::vector<std::string>{"maintainers"});
+}
+
+TEST_CASE("OpenPGP settings that cannot work are reported with their key") {
+    CHECK(hasProblem(kMinimal + "[store]\nencrypt = true\n", "store", "needs a [gpg] section"));
+    CHECK(hasProblem(kMinimal + "[gpg]\nhome = \"/" + std::string(90, 'x') + "\"\n", "gpg.home", "80 characters"));
+    CHECK(hasProblem(kMinimal + "[gpg]\nkey = \"ABCD\"\n", "gpg.key", "40-hex fingerprint"));
+    CHECK(hasProblem(kMinimal + "[gpg]\n[store]\narchive_recipients = [\"bob\"]\n", "store.archive_recipients",
+                     "neither"));
+    CHECK(hasProblem(kMinimal + "[notify]\nmaintainers = [\"not an address\"]\n", "notify.maintainers",
+                     "not a plain address"));
+    CHECK(hasProblem(kMinimal + "[maintainers]\n", "maintainers.keys", "required"));
+    CHECK(hasProblem(kMinimal + "[gpg]\npassphrase = \"inline\"\n", "gpg.passphrase", "unknown"));
+}
