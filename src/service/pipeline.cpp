@@ -42,29 +42,31 @@ void addFlag(store::MessageVerdict& v, const std::string& flag) {
     if (std::find(v.flags.begin(), v.flags.end(), flag) == v.flags.end()) v.flags.push_back(flag);
 }
 
-// Takes the decoded attachments out of `parsed` (they are the bulk of a big
+// Takes the decoded attachment out of `p` (attachments are the bulk of a big
 // message; the text has already been read from them).
+store::MessagePart storedPart(mime::Part& p, int index) {
+    store::MessagePart s;
+    s.index = index;
+    s.path = p.path;
+    s.contentType = p.contentType;
+    s.charset = p.charset;
+    s.disposition = p.disposition;
+    s.filename = p.filename;
+    s.attachment = p.attachment;
+    s.rawOffset = p.rawBegin;
+    s.rawLength = p.rawEnd - p.rawBegin;
+    if (!p.container) {
+        s.size = p.decoded.size();
+        s.sha256 = sha256Hex(p.decoded);
+        if (p.attachment) s.data = std::move(p.decoded);
+    }
+    return s;
+}
+
 std::vector<store::MessagePart> storedParts(mime::ParsedMessage& parsed) {
     std::vector<store::MessagePart> out;
     int index = 0;
-    for (auto& p : parsed.parts) {
-        store::MessagePart s;
-        s.index = index++;
-        s.path = p.path;
-        s.contentType = p.contentType;
-        s.charset = p.charset;
-        s.disposition = p.disposition;
-        s.filename = p.filename;
-        s.attachment = p.attachment;
-        s.rawOffset = p.rawBegin;
-        s.rawLength = p.rawEnd - p.rawBegin;
-        if (!p.container) {
-            s.size = p.decoded.size();
-            s.sha256 = sha256Hex(p.decoded);
-            if (p.attachment) s.data = std::move(p.decoded);
-        }
-        out.push_back(std::move(s));
-    }
+    for (auto& p : parsed.parts) out.push_back(storedPart(p, index++));
     return out;
 }
 
@@ -156,21 +158,9 @@ private:
                              layer.detail);
             }
         }
+        // Parts that came out of a decryption have no range in the raw message.
         int index = static_cast<int>(verdict_.parts.size());
-        for (auto& p : security_.decryptedParts) {
-            store::MessagePart s;
-            s.index = index++;
-            s.path = p.path;
-            s.contentType = p.contentType;
-            s.charset = p.charset;
-            s.disposition = p.disposition;
-            s.filename = p.filename;
-            s.attachment = p.attachment;
-            s.size = p.decoded.size();
-            s.sha256 = sha256Hex(p.decoded);
-            if (p.attachment) s.data = std::move(p.decoded);
-            verdict_.parts.push_back(std::move(s));
-        }
+        for (auto& p : security_.decryptedParts) verdict_.parts.push_back(storedPart(p, index++));
         security_.decryptedParts.clear();
     }
 
