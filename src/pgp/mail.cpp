@@ -110,6 +110,15 @@ bool endsWithAny(const std::string& name, std::initializer_list<std::string_view
     });
 }
 
+// The parts mime::parseMessage reads into the message's text (message.cpp:
+// body text, and text or Markdown write-ups sent as attachments).
+bool readAsText(const mime::Part& p) {
+    const bool textType = p.contentType == "text/plain" || p.contentType == "text/markdown" ||
+                          p.contentType == "text/x-markdown" || p.contentType == "text/html";
+    if (!p.attachment) return textType;
+    return p.contentType != "text/html" && (textType || endsWithAny(p.filename, {".txt", ".md", ".markdown"}));
+}
+
 bool startsWithArmor(std::string_view data, std::string_view what) {
     auto t = trim(data.substr(0, std::min<std::size_t>(data.size(), 200)));
     return t.substr(0, what.size()) == what;
@@ -335,16 +344,25 @@ private:
     }
 
     void attachment(const mime::Part& p, std::size_t depth, const std::string& prefix, bool insideEncryption) {
+        // A write-up attachment is read into the message's text by the MIME
+        // layer, so its armored blocks are inlineText()'s: handling it here
+        // too would decrypt it twice.
+        if (readAsText(p)) return;
         const std::string_view data = p.decoded;
-        if (p.contentType == "application/pgp-keys" || startsWithArmor(data, "-----BEGIN PGP PUBLIC KEY BLOCK-----")) {
-            if (out_.keys.size() < limits_.maxObjects) out_.keys.push_back({p.decoded, insideEncryption, prefix + p.path});
+        // By content first: mime.types calls every ".asc" application/pgp-keys
+        // and every ".pgp" application/pgp-encrypted, whatever they hold.
+        const bool named = endsWithAny(p.filename, {".gpg", ".pgp", ".asc"});
+        const bool pgpType = p.contentType == "application/octet-stream" ||
+                             p.contentType == "application/pgp-encrypted" || p.contentType == "application/pgp-keys";
+        const bool encrypted = startsWithArmor(data, "-----BEGIN PGP MESSAGE-----") ||
+                               ((named || pgpType) && looksLikeBinaryEncrypted(data));
+        if (!encrypted) {
+            if (startsWithArmor(data, "-----BEGIN PGP PUBLIC KEY BLOCK-----") ||
+                (p.contentType == "application/pgp-keys" && !startsWithArmor(data, "-----BEGIN PGP")))
+                if (out_.keys.size() < limits_.maxObjects)
+                    out_.keys.push_back({p.decoded, insideEncryption, prefix + p.path});
             return;
         }
-        if (p.contentType == "application/pgp-signature" || p.contentType == "application/pgp-encrypted") return;
-        const bool named = endsWithAny(p.filename, {".gpg", ".pgp", ".asc"});
-        const bool encrypted = startsWithArmor(data, "-----BEGIN PGP MESSAGE-----") ||
-                               ((named || p.contentType == "application/octet-stream") && looksLikeBinaryEncrypted(data));
-        if (!encrypted) return;
         Layer layer;
         layer.kind = Layer::Kind::EncryptedAttachment;
         layer.part = prefix + p.path;
