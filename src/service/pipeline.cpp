@@ -234,6 +234,13 @@ private:
             auto listed = rt_.openpgp->gpg->keysInData(key.binary);
             if (!listed || listed->empty()) continue;
             const std::string fpr = listed->front().fingerprint;
+            if (fpr == rt_.openpgp->ourKey.fingerprint || rt_.openpgp->isMaintainerKey(fpr)) {
+                // A reporter's copy of a key with authority must not add user IDs to it.
+                keyEvents_.push_back({{"source", source}, {"result", "refused"},
+                                      {"reason", "a maintainer's or secmaild's own key"}, {"fingerprint", fpr}});
+                audit(reportId, "reporter_key.refused", {{"source", source}, {"reason", "a key with authority"}});
+                continue;
+            }
             if (reporterKey_ && *reporterKey_ != fpr) {
                 addFlag(verdict_, "key-conflict");
                 keyConflict_ = std::make_pair(*reporterKey_, fpr);
