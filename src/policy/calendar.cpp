@@ -12,7 +12,7 @@ namespace secmaild::policy {
 Result<Calendar> Calendar::forPolicy(const Policy& policy) {
     try {
         const date::time_zone* zone = date::locate_zone(policy.timezone);
-        return Calendar(zone, policy.timezone, policy.workingDays);
+        return Calendar(zone, policy.timezone, policy.workingDays, policy.holidays);
     } catch (const std::exception& e) {
         return fail("unknown time zone '" + policy.timezone + "': " + e.what());
     }
@@ -20,6 +20,12 @@ Result<Calendar> Calendar::forPolicy(const Policy& policy) {
 
 bool Calendar::isWorkingDay(unsigned isoWeekday) const {
     return std::find(workingDays_.begin(), workingDays_.end(), isoWeekday) != workingDays_.end();
+}
+
+bool Calendar::isBusinessDay(std::int64_t daysSinceEpoch) const {
+    date::local_days day{date::days{daysSinceEpoch}};
+    return isWorkingDay(date::weekday{day}.iso_encoding()) &&
+           !std::binary_search(holidays_.begin(), holidays_.end(), daysSinceEpoch);
 }
 
 TimePoint Calendar::due(TimePoint anchor, const Window& window) const {
@@ -34,16 +40,17 @@ TimePoint Calendar::due(TimePoint anchor, const Window& window) const {
     };
     if (window.unit == Window::Unit::Days) return toSys(day + date::days{window.amount} + timeOfDay);
 
-    auto weekday = [](date::local_days d) { return date::weekday{d}.iso_encoding(); };
+    auto business = [&](date::local_days d) { return isBusinessDay(d.time_since_epoch().count()); };
     if (workingDays_.empty()) return toSys(day + date::days{window.amount} + timeOfDay);
-    if (!isWorkingDay(weekday(day))) {
+    // Holidays are finite and working days recur weekly, so these loops end.
+    if (!business(day)) {
         do day += date::days{1};
-        while (!isWorkingDay(weekday(day)));
+        while (!business(day));
         timeOfDay = seconds{0};
     }
     for (std::int64_t counted = 0; counted < window.amount;) {
         day += date::days{1};
-        if (isWorkingDay(weekday(day))) ++counted;
+        if (business(day)) ++counted;
     }
     return toSys(day + timeOfDay);
 }

@@ -71,6 +71,25 @@ std::string describeWindow(const Window& w) {
 
 namespace {
 
+// "2026-12-25" as days since the epoch; nullopt unless a real calendar date.
+std::optional<std::int64_t> parseIsoDay(std::string_view text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+    auto number = [&](std::size_t pos, std::size_t len) -> std::optional<int> {
+        int v = 0;
+        for (std::size_t i = pos; i < pos + len; ++i) {
+            if (text[i] < '0' || text[i] > '9') return std::nullopt;
+            v = v * 10 + (text[i] - '0');
+        }
+        return v;
+    };
+    auto y = number(0, 4), m = number(5, 2), d = number(8, 2);
+    if (!y || !m || !d) return std::nullopt;
+    date::year_month_day ymd{date::year{*y}, date::month{static_cast<unsigned>(*m)},
+                             date::day{static_cast<unsigned>(*d)}};
+    if (!ymd.ok()) return std::nullopt;
+    return date::sys_days{ymd}.time_since_epoch().count();
+}
+
 std::optional<unsigned> weekdayNumber(std::string_view name) {
     static const char* names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
     auto n = toLower(trim(name));
@@ -138,6 +157,16 @@ private:
                 std::sort(numbers.begin(), numbers.end());
                 policy_.workingDays = numbers;
             }
+        }
+        if (auto list = r.stringList("holidays")) {
+            for (const auto& d : *list) {
+                auto day = parseIsoDay(d);
+                if (!day)
+                    r.problem("holidays", "'" + d + "' is not a date written as YYYY-MM-DD");
+                else
+                    policy_.holidays.push_back(*day);
+            }
+            std::sort(policy_.holidays.begin(), policy_.holidays.end());
         }
         if (auto v = r.boolean("auto_ack_completes")) policy_.autoAckCompletes = *v;
         if (auto v = r.string("latest_version")) policy_.latestVersion = *v;

@@ -129,3 +129,21 @@ TEST_CASE("the PersonaLab assessment is due five business days after receipt") {
     CHECK(*t[1].due == utc(2026, 12, 3, 16));
     CHECK(*t[2].due == utc(2027, 2, 24, 16));
 }
+
+TEST_CASE("business days skip the policy's holidays, and a window that starts on one starts the next working day") {
+    auto p = policyIn("Europe/Berlin");
+    auto day = [](int y, unsigned m, unsigned d) {
+        return date::sys_days{date::year{y} / date::month{m} / date::day{d}}.time_since_epoch().count();
+    };
+    p.holidays = {day(2026, 12, 24), day(2026, 12, 25), day(2026, 12, 31), day(2027, 1, 1)};
+    auto cal = calendarFor(p);
+    CHECK_FALSE(cal.isBusinessDay(day(2026, 12, 25)));
+    CHECK(cal.isBusinessDay(day(2026, 12, 23)));
+    // Wed 23 Dec 2026 10:00 CET + 5 business days: Thu 24 and Fri 25 are holidays, then the weekend;
+    // Mon 28, Tue 29, Wed 30, (Thu 31 off, Fri 1 off), Mon 4, Tue 5 Jan 10:00 CET = 09:00 UTC.
+    CHECK(cal.due(utc(2026, 12, 23, 9), {Window::Unit::BusinessDays, 5}) == utc(2027, 1, 5, 9));
+    // Received on Christmas Day: counting starts Monday 28 Dec 00:00 CET; 1 business day later is Tue 29 00:00 CET.
+    CHECK(cal.due(utc(2026, 12, 25, 12), {Window::Unit::BusinessDays, 1}) == utc(2026, 12, 28, 23));
+    // Hour and day windows ignore holidays: the promise is elapsed or calendar time.
+    CHECK(cal.due(utc(2026, 12, 23, 9), {Window::Unit::Days, 2}) == utc(2026, 12, 25, 9));
+}

@@ -159,3 +159,18 @@ TEST_CASE("version patterns compare numerically, not as text") {
     CHECK_FALSE(isValidVersionMatch("x.2"));
     CHECK_FALSE(isValidVersionMatch("< banana"));
 }
+
+TEST_CASE("holidays are dates in the policy file; anything else is refused with the key") {
+    auto loaded = parsePolicy(
+        minimal("").replace(minimal("").find("project = \"Test\""), 16,
+                            "project = \"Test\"\nholidays = [\"2026-12-25\", \"2026-01-01\"]"),
+        "p.toml");
+    REQUIRE(loaded.policy);
+    REQUIRE(loaded.policy->holidays.size() == 2);
+    CHECK(loaded.policy->holidays[0] < loaded.policy->holidays[1]);  // kept sorted
+    CHECK(loaded.policy->holidays[1] - loaded.policy->holidays[0] == 358);
+    CHECK(hasProblem("[policy]\nname = \"n\"\nproject = \"p\"\nholidays = [\"2026-02-30\"]\n", "policy.holidays",
+                     "not a date"));
+    CHECK(hasProblem("[policy]\nname = \"n\"\nproject = \"p\"\nholidays = [\"25.12.2026\"]\n", "policy.holidays",
+                     "YYYY-MM-DD"));
+}

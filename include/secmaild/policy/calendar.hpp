@@ -1,7 +1,8 @@
 // Due-date arithmetic in a policy's time zone (HH date's tz, since GCC 12
 // has no std::chrono tzdb). Hours are elapsed time; days are calendar days
 // at the same local time of day (so across a DST change a "day" is 23 or 25
-// hours); business days count the policy's working days. Pure: no clock.
+// hours); business days count the policy's working days that are not its
+// holidays. Pure: no clock.
 #pragma once
 
 #include <string>
@@ -29,14 +30,21 @@ public:
     std::string formatLocal(TimePoint t) const;
     int localYear(TimePoint t) const;
     bool isWorkingDay(unsigned isoWeekday) const;
+    // A working day of the week that is not one of the policy's holidays.
+    bool isBusinessDay(std::int64_t daysSinceEpoch) const;
     const std::string& zoneName() const { return zoneName_; }
 
 private:
-    Calendar(const date::time_zone* zone, std::string zoneName, std::vector<unsigned> workingDays)
-        : zone_(zone), zoneName_(std::move(zoneName)), workingDays_(std::move(workingDays)) {}
+    Calendar(const date::time_zone* zone, std::string zoneName, std::vector<unsigned> workingDays,
+             std::vector<std::int64_t> holidays)
+        : zone_(zone),
+          zoneName_(std::move(zoneName)),
+          workingDays_(std::move(workingDays)),
+          holidays_(std::move(holidays)) {}
     const date::time_zone* zone_;
     std::string zoneName_;
     std::vector<unsigned> workingDays_;
+    std::vector<std::int64_t> holidays_;  // sorted
 };
 
 }  // namespace secmaild::policy

@@ -65,6 +65,9 @@ struct Policy {
     std::string reportPrefix = "SEC";
     std::string timezone = "UTC";
     std::vector<unsigned> workingDays{1, 2, 3, 4, 5};  // ISO: Monday 1 .. Sunday 7
+    // Days off besides the weekend, as days since 1970-01-01 in the policy's
+    // time zone (written "2026-12-25" in the file); business days skip them.
+    std::vector<std::int64_t> holidays;
     bool autoAckCompletes = true;                      // the automatic acknowledgment performs the "ack" action
     std::string source;                                // where the policy text comes from
     std::vector<Stage> stages;
