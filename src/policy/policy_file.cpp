@@ -109,6 +109,7 @@ public:
         TableReader top(&root_, "", file_, problems_);
         readHeader(top);
         readStages(top);
+        readEscalation(top);
         readFields(top);
         readVersions(top);
         readScope(top);
@@ -238,6 +239,74 @@ private:
             if (!s.name.empty()) names.insert(s.name);
             policy_.stages.push_back(std::move(s));
         }
+    }
+
+    std::optional<Window> positiveWindow(TableReader& r, std::string_view key, bool allowZero) {
+        auto v = r.string(key);
+        if (!v) return std::nullopt;
+        auto w = parseWindow(*v);
+        if (!w) {
+            r.problem(key, "'" + *v + "' is not a window (examples: 24h, 7d, 5bd)");
+            return std::nullopt;
+        }
+        if (w->amount < 0 || (!allowZero && w->amount == 0)) {
+            r.problem(key, allowZero ? "must not be negative" : "must be longer than zero");
+            return std::nullopt;
+        }
+        return w;
+    }
+
+    void readEscalation(TableReader& top) {
+        if (const toml::table* t = top.table("reporter_updates")) {
+            TableReader r(t, "reporter_updates", file_, problems_);
+            policy_.escalation.reporterRemindAfter = positiveWindow(r, "remind_after", false);
+            r.rejectUnknownKeys();
+        }
+        const toml::table* t = top.table("escalation");
+        if (!t) return;
+        TableReader r(t, "escalation", file_, problems_);
+        auto& e = policy_.escalation;
+        if (auto n = r.node("warn_at")) {
+            auto v = n->value<double>();
+            if (!v || *v < 0 || *v >= 1)
+                r.problem("warn_at", "must be a fraction of the window from 0 (no warning) up to, not including, 1");
+            else
+                e.warnAt = *v;
+        }
+        e.repeatEvery = positiveWindow(r, "repeat_every", false);
+        auto levels = r.node("levels");
+        auto arr = levels ? levels->as_array() : nullptr;
+        if (!arr || !arr->is_array_of_tables() || arr->empty()) {
+            r.problem("levels", "at least one [[escalation.levels]] entry with addresses is required");
+        } else {
+            std::size_t index = 0;
+            for (const auto& el : *arr) {
+                TableReader l(el.as_table(), "escalation.levels[" + std::to_string(index) + "]", file_, problems_);
+                EscalationLevel level;
+                if (auto v = l.string("name", true)) level.name = *v;
+                if (auto list = l.stringList("addresses")) {
+                    for (const auto& a : *list) {
+                        auto at = a.find('@');
+                        if (at == std::string::npos || at == 0 || at + 1 == a.size() ||
+                            a.find_first_of(" \t\r\n<>,;\"") != std::string::npos)
+                            l.problem("addresses", "'" + a + "' is not a plain address");
+                        else
+                            level.addresses.push_back(toLower(a));
+                    }
+                }
+                if (level.addresses.empty() && !l.node("addresses"))
+                    l.problem("addresses", "an escalation level needs at least one address");
+                else if (level.addresses.empty())
+                    l.problem("addresses", "must name at least one address");
+                if (auto w = positiveWindow(l, "after", true)) level.after = *w;
+                if (index > 0 && !e.levels.empty() && level.after.amount == 0)
+                    l.problem("after", "a later level needs a grace time after the deadline (e.g. 48h)");
+                l.rejectUnknownKeys();
+                e.levels.push_back(std::move(level));
+                ++index;
+            }
+        }
+        r.rejectUnknownKeys();
     }
 
     void readFields(TableReader& top) {

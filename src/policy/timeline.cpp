@@ -25,10 +25,13 @@ std::vector<StageStatus> computeTimeline(const Policy& policy, const Calendar& c
                 s.conditional = true;
         }
         auto anchor = anchors.find(stage.anchor);
-        if (anchor != anchors.end()) s.due = calendar.due(anchor->second, stage.window);
+        if (anchor != anchors.end()) {
+            s.start = anchor->second;
+            s.due = calendar.due(anchor->second, stage.window);
+        }
         if (s.completedAt)
             s.state = StageStatus::State::Done;
-        else if (!applies)
+        else if (!applies || facts.closed)
             s.state = StageStatus::State::NotApplicable;
         else if (!s.due)
             s.state = StageStatus::State::Waiting;

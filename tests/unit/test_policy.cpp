@@ -174,3 +174,34 @@ TEST_CASE("holidays are dates in the policy file; anything else is refused with 
     CHECK(hasProblem("[policy]\nname = \"n\"\nproject = \"p\"\nholidays = [\"25.12.2026\"]\n", "policy.holidays",
                      "YYYY-MM-DD"));
 }
+
+TEST_CASE("escalation settings that cannot work are refused with the key named") {
+    const std::string level = "\n[[escalation.levels]]\nname = \"team\"\naddresses = [\"team@example.org\"]\n";
+    CHECK(hasProblem(minimal("[escalation]\nwarn_at = 1.5\n" + level), "escalation.warn_at", "fraction"));
+    CHECK(hasProblem(minimal("[escalation]\nrepeat_every = \"0h\"\n" + level), "escalation.repeat_every",
+                     "longer than zero"));
+    CHECK(hasProblem(minimal("[escalation]\n"), "escalation.levels", "at least one"));
+    CHECK(hasProblem(minimal("[escalation]\n[[escalation.levels]]\nname = \"team\"\naddresses = []\n"),
+                     "escalation.levels[0].addresses", "at least one address"));
+    CHECK(hasProblem(minimal("[escalation]\n[[escalation.levels]]\nname = \"team\"\n"),
+                     "escalation.levels[0].addresses", "needs at least one address"));
+    CHECK(hasProblem(minimal("[escalation]\n[[escalation.levels]]\nname = \"t\"\naddresses = [\"not-an-address\"]\n"),
+                     "escalation.levels[0].addresses", "not a plain address"));
+    CHECK(hasProblem(minimal("[escalation]\n" + level + level), "escalation.levels[1].after", "grace time"));
+    CHECK(hasProblem(minimal("[escalation]\nfrequency = 3\n" + level), "escalation.frequency", "unknown"));
+    CHECK(hasProblem(minimal("[reporter_updates]\nremind_after = \"-3d\"\n"), "reporter_updates.remind_after", ""));
+}
+
+TEST_CASE("both shipped policies escalate to a first level at the deadline and a second two days later") {
+    for (const char* name : {"personal-chatter.toml", "personalab.toml"}) {
+        auto p = loadShipped(name);
+        CHECK(p.escalation.warnAt == doctest::Approx(0.75));
+        REQUIRE(p.escalation.repeatEvery);
+        CHECK(describeWindow(*p.escalation.repeatEvery) == "24 hours");
+        REQUIRE(p.escalation.levels.size() == 2);
+        CHECK(p.escalation.levels[0].after.amount == 0);
+        CHECK(describeWindow(p.escalation.levels[1].after) == "48 hours");
+    }
+    CHECK(loadShipped("personalab.toml").escalation.reporterRemindAfter.has_value());
+    CHECK_FALSE(loadShipped("personal-chatter.toml").escalation.reporterRemindAfter.has_value());
+}

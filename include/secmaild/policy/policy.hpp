@@ -57,6 +57,24 @@ struct Reward {
     std::string reward;
 };
 
+// Who hears about a window, and when (README, "Escalation"): a warning at a
+// fraction of the window, the missed-window mail at the deadline, repeats
+// while it stays missed, further levels after their grace time.
+struct EscalationLevel {
+    std::string name;                    // "maintainers", "project lead"
+    std::vector<std::string> addresses;  // lower-case
+    Window after;                        // after the deadline (the first level: usually 0h)
+};
+
+struct Escalation {
+    double warnAt = 0.75;               // fraction of the window; 0: no warning
+    std::optional<Window> repeatEvery;  // while missed; unset: no repeats
+    std::vector<EscalationLevel> levels;
+    // Remind the first level when the reporter has heard nothing this long
+    // (a policy that promises updates throughout).
+    std::optional<Window> reporterRemindAfter;
+};
+
 struct Policy {
     std::filesystem::path file;
     std::string name;
@@ -78,6 +96,7 @@ struct Policy {
     std::vector<Reward> rewards;
     std::vector<std::string> recognition;
     std::vector<std::string> disclosureTerms;
+    Escalation escalation;
 
     const Stage* stage(std::string_view name) const;
     const FieldRule* fieldRule(report::Field f) const;

@@ -18,6 +18,7 @@ struct StageStatus {
     enum class State { Done, Open, Overdue, Waiting, NotApplicable };
     const Stage* stage = nullptr;
     State state = State::Open;
+    std::optional<TimePoint> start;        // when its window opened (its anchor); unset while waiting
     std::optional<TimePoint> due;          // unset while its anchor stage is not done
     std::optional<TimePoint> completedAt;  // set when done
     bool conditional = false;              // applies only for some severities, and the severity is not known yet
@@ -27,6 +28,7 @@ struct ReportFacts {
     TimePoint receivedAt;
     std::map<std::string, TimePoint> completed;  // stage name -> when
     std::optional<std::string> severity;         // low, medium, high, critical
+    bool closed = false;                         // closed reports have no open windows
 };
 
 std::vector<StageStatus> computeTimeline(const Policy& policy, const Calendar& calendar, const ReportFacts& facts,
