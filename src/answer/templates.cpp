@@ -92,7 +92,7 @@ struct Templates::Compiled {
 };
 
 const std::vector<std::string>& requiredTemplates() {
-    static const std::vector<std::string> names{"acknowledgment", "follow-up", "maintainer-notice"};
+    static const std::vector<std::string> names{"acknowledgment", "follow-up", "maintainer-notice", "escalation"};
     return names;
 }
 

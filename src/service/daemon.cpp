@@ -96,9 +96,12 @@ private:
         }
         auto delay = pollInterval();
         try {
-            if (auto next = rt_.store->nextOutboxAttempt()) {
-                auto untilRetry = *next - rt_.clock->now();
-                if (untilRetry < delay) delay = std::max(untilRetry, std::chrono::seconds{1});
+            // The next moment anything is due: a retry, or a policy alert
+            // across all open reports (not only the poll interval).
+            for (auto next : {rt_.store->nextOutboxAttempt(), rt_.store->nextAlertAt()}) {
+                if (!next) continue;
+                auto until = std::chrono::duration_cast<std::chrono::seconds>(*next - rt_.clock->now());
+                if (until < delay) delay = std::max(until, std::chrono::seconds{1});
             }
         } catch (const std::exception& e) {
             spdlog::error("daemon.schedule_failed error=\"{}\"", e.what());

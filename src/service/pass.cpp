@@ -18,6 +18,8 @@ PassResult runPass(Runtime& rt, const std::atomic<bool>* stop) {
     PassResult r;
     r.intake = fetchNewMail(rt, stop);
     if (stop && stop->load()) return r;
+    // Before filing: the sender below picks the escalation mails up with the answers.
+    r.escalations = runEscalations(rt, rt.clock->now());
     if (!rt.senderStore) {
         r.processed = processPending(rt, stop);
         r.outbox = drainOutbox(rt, stop);
@@ -42,8 +44,9 @@ PassResult runPass(Runtime& rt, const std::atomic<bool>* stop) {
         sender.join();
         if (senderFailure) std::rethrow_exception(senderFailure);
     }
-    spdlog::info("pass.done fetched={} processed={} sent={} deferred={} failed={}{}", r.intake.fetched, r.processed,
-                 r.outbox.sent, r.outbox.deferred, r.outbox.failed, r.serverUnreachable() ? " unreachable=yes" : "");
+    spdlog::info("pass.done fetched={} processed={} alerts={} sent={} deferred={} failed={}{}", r.intake.fetched,
+                 r.processed, r.escalations.alertsQueued, r.outbox.sent, r.outbox.deferred, r.outbox.failed,
+                 r.serverUnreachable() ? " unreachable=yes" : "");
     return r;
 }
 

@@ -15,6 +15,7 @@
 #include "secmaild/pgp/protect.hpp"
 #include "secmaild/report/classify.hpp"
 #include "secmaild/report/fields.hpp"
+#include "secmaild/service/maintainer_mail.hpp"
 #include "secmaild/service/outbox.hpp"
 #include "secmaild/util/hash.hpp"
 #include "secmaild/util/strings.hpp"
@@ -548,36 +549,15 @@ private:
             fields.push_back({{"label", label}, {"value", f.value}});
         }
         for (const auto& address : rt_.config.notify.maintainers) {
-            std::optional<std::string> key = rt_.openpgp ? rt_.openpgp->maintainerKeyFor(address) : std::nullopt;
+            auto key = maintainerKey(rt_, address);
             json c = ctx;
             c["with_fields"] = key.has_value();
             c["without_fields"] = !key;
             c["fields"] = key ? fields : json::array();
-            mime::OutgoingMail mail;
-            mail.fromAddress = rt_.config.smtp.from;
-            mail.fromName = rt_.config.smtp.fromName;
-            mail.to = address;
-            mail.subject = "[" + reportId + "] New security report";
-            mail.messageId = mime::newMessageId(mime::domainOf(rt_.config.smtp.from), now_);
-            mail.date = now_;
-            mail.extraHeaders = {{"Auto-Submitted", "auto-generated"}, {"X-Auto-Response-Suppress", "All"}};
-            mail.body = rt_.templates.render("maintainer-notice", c);
-            store::OutboxItem item;
-            item.createdAt = now_;
-            item.kind = "maintainer-notice";
-            item.reportId = reportId;
-            item.inReplyTo = id_;
-            item.recipient = address;
-            item.envelopeFrom = rt_.config.smtp.from;
-            item.messageId = mail.messageId;
-            item.raw = mime::renderMail(mail);
-            item.nextAttemptAt = now_;
-            pgp::Protection protection;
-            if (key) protection.encryptTo = {*key};
-            protection.sign = rt_.openpgp && rt_.config.gpg->signAnswers;
-            item.protection = pgp::protectionJson(protection);
-            store_.enqueue(item);
-            store_.addThreadMessageId(mail.messageId, reportId);
+            queueMaintainerMail(rt_, store_,
+                                {reportId, id_, address, "maintainer-notice", "[" + reportId + "] New security report",
+                                 rt_.templates.render("maintainer-notice", c)},
+                                now_);
             audit(reportId, "notice.queued", {{"to", address}, {"encrypted", key.has_value()}});
         }
     }

@@ -9,7 +9,7 @@ namespace secmaild::store {
 
 namespace {
 
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: messages, reports, audit trail, outbox.
     R"sql(
 CREATE TABLE mailbox_state (
@@ -185,6 +185,24 @@ CREATE TABLE data_key (
     recipients  TEXT NOT NULL,
     created_at  INTEGER NOT NULL,
     wrapped_at  INTEGER NOT NULL
+) STRICT;
+)sql",
+    // 3: escalation alerts sent, and when each report next needs a look.
+    R"sql(
+ALTER TABLE reports ADD COLUMN severity TEXT;
+-- NULL: compute the report's alert plan at the next pass.
+ALTER TABLE reports ADD COLUMN next_alert_at INTEGER;
+CREATE INDEX reports_next_alert ON reports(next_alert_at);
+
+CREATE TABLE alerts (
+    report_id  TEXT NOT NULL REFERENCES reports(id),
+    key        TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    stage      TEXT NOT NULL,
+    level      INTEGER NOT NULL,
+    due_at     INTEGER NOT NULL,
+    sent_at    INTEGER NOT NULL,
+    PRIMARY KEY (report_id, key)
 ) STRICT;
 )sql",
 };

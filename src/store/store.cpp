@@ -3,6 +3,8 @@
 // messages.cpp and outbox.cpp.
 #include "secmaild/store/store.hpp"
 
+#include <limits>
+
 #include "secmaild/store/schema.hpp"
 
 namespace secmaild::store {
@@ -97,7 +99,7 @@ void Store::insertReport(const ReportRow& r) {
 namespace {
 constexpr const char* kReportColumns =
     "id, state, reporter, reporter_name, reply_to, subject, received_at, first_message, policy, created_at, updated_at, "
-    "reporter_key";
+    "reporter_key, severity";
 }  // namespace
 
 ReportRow Store::readReport(const Statement& s) const {
@@ -114,6 +116,7 @@ ReportRow Store::readReport(const Statement& s) const {
     r.createdAt = fromUnix(s.integer(9));
     r.updatedAt = fromUnix(s.integer(10));
     r.reporterKey = s.optText(11);
+    r.severity = s.optText(12);
     return r;
 }
 
@@ -132,7 +135,7 @@ std::vector<ReportRow> Store::reports() {
 }
 
 void Store::setReportState(const std::string& id, const std::string& state, TimePoint now) {
-    db_.cached("UPDATE reports SET state = ?, updated_at = ? WHERE id = ?")
+    db_.cached("UPDATE reports SET state = ?, updated_at = ?, next_alert_at = NULL WHERE id = ?")
         ->bind(1, state)
         .bind(2, toUnix(now))
         .bind(3, id)
@@ -140,7 +143,10 @@ void Store::setReportState(const std::string& id, const std::string& state, Time
 }
 
 void Store::touchReport(const std::string& id, TimePoint now) {
-    db_.cached("UPDATE reports SET updated_at = ? WHERE id = ?")->bind(1, toUnix(now)).bind(2, id).run();
+    db_.cached("UPDATE reports SET updated_at = ?, next_alert_at = NULL WHERE id = ?")
+        ->bind(1, toUnix(now))
+        .bind(2, id)
+        .run();
 }
 
 void Store::setField(const std::string& reportId, const FieldRow& f) {
@@ -176,6 +182,7 @@ void Store::completeStage(const std::string& reportId, const std::string& stage,
         .bind(3, toUnix(at))
         .bind(4, actor)
         .run();
+    invalidateAlertPlan(reportId);
 }
 
 std::vector<StageRow> Store::stages(const std::string& reportId) {
@@ -185,6 +192,73 @@ std::vector<StageRow> Store::stages(const std::string& reportId) {
     std::vector<StageRow> out;
     while (stmt->step()) out.push_back({stmt->text(0), fromUnix(stmt->integer(1)), stmt->text(2)});
     return out;
+}
+
+std::vector<std::string> Store::reportsNeedingAlertPlan(TimePoint now) {
+    auto stmt = db_.cached(
+        "SELECT id FROM reports WHERE state <> 'closed' AND (next_alert_at IS NULL OR next_alert_at <= ?) ORDER BY id");
+    stmt->bind(1, toUnix(now));
+    std::vector<std::string> out;
+    while (stmt->step()) out.push_back(stmt->text(0));
+    return out;
+}
+
+namespace {
+// "Nothing ahead" is stored as the largest time, so the report is not looked at again until it changes.
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+}  // namespace
+
+void Store::setNextAlertAt(const std::string& reportId, std::optional<TimePoint> at) {
+    db_.cached("UPDATE reports SET next_alert_at = ? WHERE id = ?")
+        ->bind(1, at ? toUnix(*at) : kNever)
+        .bind(2, reportId)
+        .run();
+}
+
+std::optional<TimePoint> Store::nextAlertAt() {
+    auto stmt = db_.cached("SELECT MIN(next_alert_at) FROM reports WHERE state <> 'closed' AND next_alert_at < ?");
+    stmt->bind(1, kNever);
+    if (!stmt->step() || stmt->isNull(0)) return std::nullopt;
+    return fromUnix(stmt->integer(0));
+}
+
+void Store::invalidateAlertPlan(const std::string& reportId) {
+    db_.cached("UPDATE reports SET next_alert_at = NULL WHERE id = ?")->bind(1, reportId).run();
+}
+
+void Store::recordAlert(const AlertRow& a) {
+    db_.cached(
+           "INSERT OR IGNORE INTO alerts (report_id, key, kind, stage, level, due_at, sent_at) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        ->bind(1, a.reportId)
+        .bind(2, a.key)
+        .bind(3, a.kind)
+        .bind(4, a.stage)
+        .bind(5, a.level)
+        .bind(6, toUnix(a.dueAt))
+        .bind(7, toUnix(a.sentAt))
+        .run();
+}
+
+std::vector<AlertRow> Store::alertsOf(const std::string& reportId) {
+    auto stmt = db_.cached(
+        "SELECT report_id, key, kind, stage, level, due_at, sent_at FROM alerts WHERE report_id = ? "
+        "ORDER BY sent_at, key");
+    stmt->bind(1, reportId);
+    std::vector<AlertRow> out;
+    while (stmt->step())
+        out.push_back({stmt->text(0), stmt->text(1), stmt->text(2), stmt->text(3),
+                       static_cast<int>(stmt->integer(4)), fromUnix(stmt->integer(5)), fromUnix(stmt->integer(6))});
+    return out;
+}
+
+std::optional<TimePoint> Store::lastReporterContact(const std::string& reportId) {
+    auto stmt = db_.cached(
+        "SELECT MAX(o.created_at) FROM outbox o JOIN reports r ON r.id = o.report_id "
+        "WHERE o.report_id = ? AND o.recipient = r.reply_to AND o.state <> 'failed'");
+    stmt->bind(1, reportId);
+    if (!stmt->step() || stmt->isNull(0)) return std::nullopt;
+    return fromUnix(stmt->integer(0));
 }
 
 void Store::setReporterKey(const std::string& reportId, const std::string& fingerprint) {

@@ -1,10 +1,11 @@
-// One full pass: fetch new mail, process everything pending, send what the
-// outbox holds. What `secmaild --once` runs, and what the daemon runs on
+// One full pass: fetch new mail, queue the escalations that came due,
+// process everything pending, send what the outbox holds. What `secmaild --once` runs, and what the daemon runs on
 // each poll.
 #pragma once
 
 #include <atomic>
 
+#include "secmaild/service/escalations.hpp"
 #include "secmaild/service/intake.hpp"
 #include "secmaild/service/outbox.hpp"
 
@@ -13,6 +14,7 @@ namespace secmaild::service {
 struct PassResult {
     IntakeResult intake;
     int processed = 0;
+    EscalationResult escalations;
     DrainResult outbox;
     // A server we needed could not be reached.
     bool serverUnreachable() const { return intake.error.has_value() || outbox.connectionError.has_value(); }

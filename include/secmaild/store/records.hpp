@@ -122,6 +122,17 @@ struct ReportRow {
     TimePoint createdAt;
     TimePoint updatedAt;
     std::optional<std::string> reporterKey;  // fingerprint of the reporter's OpenPGP key
+    std::optional<std::string> severity;     // low, medium, high, critical
+};
+
+struct AlertRow {
+    std::string reportId;
+    std::string key;
+    std::string kind;
+    std::string stage;
+    int level = 0;
+    TimePoint dueAt;
+    TimePoint sentAt;
 };
 
 struct FieldRow {

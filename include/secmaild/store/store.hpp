@@ -102,6 +102,20 @@ public:
     std::vector<StageRow> stages(const std::string& reportId);
     void setReporterKey(const std::string& reportId, const std::string& fingerprint);
 
+    // --- escalation
+    // Open reports whose alert plan is unknown or due by `now`.
+    std::vector<std::string> reportsNeedingAlertPlan(TimePoint now);
+    // When the plan must next be looked at; nullopt: nothing ahead.
+    void setNextAlertAt(const std::string& reportId, std::optional<TimePoint> at);
+    // The earliest next_alert_at of open reports (the scheduler's timer).
+    std::optional<TimePoint> nextAlertAt();
+    // Forget the plan's schedule (the report changed): recomputed at the next pass.
+    void invalidateAlertPlan(const std::string& reportId);
+    void recordAlert(const AlertRow& alert);
+    std::vector<AlertRow> alertsOf(const std::string& reportId);
+    // When the reporter was last mailed (answers queued to them), if ever.
+    std::optional<TimePoint> lastReporterContact(const std::string& reportId);
+
     // --- reporters' keys (never authority; see pgp/)
     // The key accepted first for an address, if any.
     std::optional<ReporterKeyRow> reporterKey(const std::string& address);

@@ -1,0 +1,102 @@
+// Escalations through the service with a fake clock and a real store: mails
+// queued to each level's addresses at the policy's moments, each alert once
+// across passes and restarts, quiet reports not looked at, and nothing
+// after the stage is done.
+#include <doctest/doctest.h>
+
+#include "../support/runtime_fixture.hpp"
+#include "secmaild/mime/message.hpp"
+#include "secmaild/service/escalations.hpp"
+
+using namespace secmaild;
+using testing::RuntimeFixture;
+
+namespace {
+
+const std::string kReport =
+    "From: Jane Researcher <jane@researcher.example>\r\nTo: security@example.org\r\nSubject: XSS\r\n"
+    "Message-ID: <e1@researcher.example>\r\n\r\nDescription: stored XSS in titles.\r\n\r\nSteps to reproduce:\r\n"
+    "1. Name a chat <script>\r\n\r\nImpact: account takeover.\r\n";
+
+std::vector<store::OutboxItem> escalationMails(store::Store& store, const std::string& reportId) {
+    std::vector<store::OutboxItem> out;
+    for (auto& o : store.outboxForReport(reportId))
+        if (o.kind == "escalation") out.push_back(std::move(o));
+    return out;
+}
+
+std::string subjectOf(const std::string& raw) {
+    return mime::parseMessage(raw).subject;
+}
+
+}  // namespace
+
+TEST_CASE("an unassessed report is escalated at 75%, at the deadline, daily, then to the second level") {
+    RuntimeFixture f;
+    REQUIRE_MESSAGE(f.ok(), f.problems());
+    const TimePoint received = f.clock().now();
+    auto filed = f.ingest(kReport);
+    REQUIRE(filed.reportId);
+    const std::string id = *filed.reportId;
+    // The acknowledgment was "sent" at once (the automatic ack completes its stage).
+    f.store().completeStage(id, "acknowledgment", received, "test");
+
+    auto first = service::runEscalations(f.rt(), received);
+    CHECK(first.reportsLooked == 1);
+    CHECK(first.alertsQueued == 0);
+    REQUIRE(first.nextDue);
+    CHECK(*first.nextDue == received + std::chrono::hours{54});  // 75% of 72 hours
+
+    // Quiet until then: the report is not even looked at.
+    CHECK(service::runEscalations(f.rt(), received + std::chrono::hours{10}).reportsLooked == 0);
+
+    auto warned = service::runEscalations(f.rt(), received + std::chrono::hours{54});
+    CHECK(warned.alertsQueued == 1);  // the shipped level has one address
+    auto mails = escalationMails(f.store(), id);
+    REQUIRE(mails.size() == 1);
+    CHECK(mails[0].recipient == "security@personal-chatter.org");
+    CHECK(subjectOf(mails[0].raw) == "[" + id + "] Due soon: Preliminary assessment and severity classification");
+    CHECK(mails[0].raw.find("in 18 hours") != std::string::npos);
+    // The report's words never go to maintainers in clear.
+    CHECK(mails[0].raw.find("stored XSS") == std::string::npos);
+
+    // Twice at the same moment (a restart): nothing new.
+    CHECK(service::runEscalations(f.rt(), received + std::chrono::hours{54}).alertsQueued == 0);
+    f.store().invalidateAlertPlan(id);
+    CHECK(service::runEscalations(f.rt(), received + std::chrono::hours{55}).alertsQueued == 0);
+
+    service::runEscalations(f.rt(), received + std::chrono::hours{72});
+    service::runEscalations(f.rt(), received + std::chrono::hours{96});
+    service::runEscalations(f.rt(), received + std::chrono::hours{120});
+    mails = escalationMails(f.store(), id);
+    REQUIRE(mails.size() == 5);
+    CHECK(subjectOf(mails[1].raw) == "[" + id + "] MISSED: Preliminary assessment and severity classification");
+    CHECK(mails[1].raw.find("It is 0 minutes late") != std::string::npos);
+    CHECK(subjectOf(mails[2].raw).rfind("[" + id + "] Still missed", 0) == 0);
+    // At 120 hours: the second repeat and the second level (48 hours after the deadline).
+    bool escalated = false;
+    for (const auto& m : mails) escalated |= subjectOf(m.raw).find("ESCALATED") != std::string::npos;
+    CHECK(escalated);
+    auto alerts = f.store().alertsOf(id);
+    CHECK(alerts.size() == 5);
+
+    // Assessed: no more about it.
+    f.store().completeStage(id, "assessment", received + std::chrono::hours{121}, "maintainer");
+    service::runEscalations(f.rt(), received + std::chrono::hours{150});
+    for (const auto& m : escalationMails(f.store(), id))
+        if (m.createdAt > received + std::chrono::hours{121})
+            CHECK(subjectOf(m.raw).find("Preliminary assessment") == std::string::npos);
+}
+
+TEST_CASE("a closed report is never escalated") {
+    RuntimeFixture f;
+    REQUIRE_MESSAGE(f.ok(), f.problems());
+    const TimePoint received = f.clock().now();
+    auto filed = f.ingest(kReport);
+    REQUIRE(filed.reportId);
+    f.store().setReportState(*filed.reportId, "closed", received);
+    auto r = service::runEscalations(f.rt(), received + std::chrono::hours{24 * 60});
+    CHECK(r.alertsQueued == 0);
+    CHECK(r.reportsLooked == 0);
+    CHECK_FALSE(r.nextDue);
+}
