@@ -9,6 +9,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "secmaild/ctl/deadlines.hpp"
 #include "secmaild/ctl/views.hpp"
 #include "secmaild/pgp/engine.hpp"
 #include "secmaild/service/openpgp.hpp"
@@ -157,7 +158,11 @@ int main(int argc, char** argv) {
     auto* listCmd = app.add_subcommand("list", "list reports");
     auto* showCmd = app.add_subcommand("show", "show one report with its fields, timeline, messages and audit trail");
     auto* messagesCmd = app.add_subcommand("messages", "list every stored message with its outcome and answers");
-    for (auto* c : {listCmd, showCmd, messagesCmd}) c->add_flag("--json", json, "print JSON (see README)");
+    auto* overdueCmd = app.add_subcommand("overdue", "list the stages that are late, since when, and the alerts sent");
+    auto* timelineCmd = app.add_subcommand("timeline", "one report's stages: due, done and escalation times");
+    timelineCmd->add_option("id", reportId, "the report id")->required();
+    for (auto* c : {listCmd, showCmd, messagesCmd, overdueCmd, timelineCmd})
+        c->add_flag("--json", json, "print JSON (see README)");
     showCmd->add_option("id", reportId, "the report id, e.g. SEC-2026-0001")->required();
     std::string gnupgHome;
     app.add_option("--gnupg-home", gnupgHome,
@@ -208,6 +213,15 @@ int main(int argc, char** argv) {
         if (ingestCmd->parsed()) return ingest(rt);
         if (listCmd->parsed()) print(secmaild::ctl::listReports(rt), json, secmaild::ctl::reportsAsText);
         if (messagesCmd->parsed()) print(secmaild::ctl::listMessages(rt), json, secmaild::ctl::messagesAsText);
+        if (overdueCmd->parsed()) print(secmaild::ctl::overdueReports(rt), json, secmaild::ctl::overdueAsText);
+        if (timelineCmd->parsed()) {
+            auto t = secmaild::ctl::reportTimeline(rt, reportId);
+            if (!t) {
+                std::cerr << "secmailctl: no report " << reportId << "\n";
+                return kExitNoInput;
+            }
+            print(*t, json, secmaild::ctl::timelineAsText);
+        }
         if (showCmd->parsed()) {
             auto r = secmaild::ctl::showReport(rt, reportId);
             if (!r) {

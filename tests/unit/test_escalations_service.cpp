@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "../support/runtime_fixture.hpp"
+#include "secmaild/ctl/deadlines.hpp"
 #include "secmaild/mime/message.hpp"
 #include "secmaild/service/escalations.hpp"
 
@@ -99,4 +100,33 @@ TEST_CASE("a closed report is never escalated") {
     CHECK(r.alertsQueued == 0);
     CHECK(r.reportsLooked == 0);
     CHECK_FALSE(r.nextDue);
+}
+
+TEST_CASE("secmailctl overdue lists what is late and since when; timeline shows due, done and alert times") {
+    RuntimeFixture f;
+    REQUIRE_MESSAGE(f.ok(), f.problems());
+    const TimePoint received = f.clock().now();
+    auto filed = f.ingest(kReport);
+    REQUIRE(filed.reportId);
+    const std::string id = *filed.reportId;
+    f.store().completeStage(id, "acknowledgment", received, "test");
+    CHECK(ctl::overdueReports(f.rt())["overdue"].empty());
+
+    f.clock().set(received + std::chrono::hours{80});
+    service::runEscalations(f.rt(), f.clock().now());
+    auto overdue = ctl::overdueReports(f.rt());
+    REQUIRE(overdue["overdue"].size() == 1);
+    CHECK(overdue["overdue"][0]["report_id"] == id);
+    CHECK(overdue["overdue"][0]["stage"] == "assessment");
+    CHECK(overdue["overdue"][0]["late_seconds"] == 8 * 3600);
+    CHECK(overdue["overdue"][0]["alerts"].size() == 1);  // the missed mail (the stale warning gave way)
+    CHECK(ctl::overdueAsText(overdue).find("late 0d 8h") != std::string::npos);
+
+    auto timeline = ctl::reportTimeline(f.rt(), id);
+    REQUIRE(timeline);
+    CHECK((*timeline)["stages"][0]["state"] == "done");
+    CHECK((*timeline)["stages"][1]["state"] == "overdue");
+    CHECK((*timeline)["stages"][1]["alerts"][0]["kind"] == "missed");
+    CHECK((*timeline)["stages"][4]["due"].is_null());  // disclosure waits for the release
+    CHECK_FALSE(ctl::reportTimeline(f.rt(), "SEC-1999-0001"));
 }
