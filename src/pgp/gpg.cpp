@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cerrno>
 #include <limits>
@@ -294,7 +295,33 @@ struct Gpg::Impl {
     ContextPtr ctx;
     std::string signer;  // primary fingerprint set by useSigningKey
 
+    // Public keys by fingerprint, for encrypt() and findKey(): a key listing
+    // is a gpg process (~5 ms), as much as the crypto of a small message.
+    // Cleared by imports and key creation through this object; a change made
+    // through another object (another thread's) is seen after kKeyCacheTtl.
+    struct CachedKey {
+        KeyPtr key;
+        std::chrono::steady_clock::time_point at;
+    };
+    static constexpr std::chrono::minutes kKeyCacheTtl{10};
+    std::map<std::string, CachedKey> keyCache;
+
     std::string where() const { return "GnuPG home " + options.home.string(); }
+
+    // The public key with this primary fingerprint, cached; nullptr when absent.
+    gpgme_key_t cachedKey(const std::string& fpr) {
+        const auto now = std::chrono::steady_clock::now();
+        auto it = keyCache.find(fpr);
+        if (it != keyCache.end() && now - it->second.at < kKeyCacheTtl) return it->second.key.get();
+        KeyPtr key = keyWithId(fpr, false);
+        if (!key) {
+            keyCache.erase(fpr);
+            return nullptr;
+        }
+        auto& slot = keyCache[fpr];
+        slot = {std::move(key), now};
+        return slot.key.get();
+    }
 
     // Keys matching hex ids or fingerprints (all keys when `ids` is empty).
     // Reading stops after `max` keys.
@@ -581,16 +608,14 @@ Result<std::string> Gpg::encrypt(std::string_view plain, const std::vector<std::
         if (!fpr) return fail("encrypt: recipient \"" + given + "\" is not a fingerprint");
         if (std::find(wanted.begin(), wanted.end(), *fpr) == wanted.end()) wanted.push_back(*fpr);
     }
-    auto listed = m.keys(wanted, false);
-    if (!listed) return listed.error();
     std::vector<gpgme_key_t> recipients;
     for (const auto& fpr : wanted) {
-        auto it = std::find_if(listed->begin(), listed->end(), [&](const KeyPtr& k) { return keyHasId(k.get(), fpr); });
-        if (it == listed->end()) return fail("encrypt: recipient " + fpr + ": no such key in " + m.where());
-        if (!keyInfo(it->get()).canEncrypt)
+        gpgme_key_t key = m.cachedKey(fpr);
+        if (!key || !keyHasId(key, fpr)) return fail("encrypt: recipient " + fpr + ": no such key in " + m.where());
+        if (!keyInfo(key).canEncrypt)
             return fail("encrypt: recipient " + fpr +
                         ": key cannot encrypt (expired, revoked or no encryption subkey)");
-        recipients.push_back(it->get());
+        recipients.push_back(key);
     }
     recipients.push_back(nullptr);
 
@@ -650,6 +675,11 @@ std::vector<KeyInfo> Gpg::listKeys(bool secretOnly) {
 std::optional<KeyInfo> Gpg::findKey(const std::string& fingerprint, bool secret) {
     auto fpr = normaliseFingerprint(fingerprint);
     if (!fpr) return std::nullopt;
+    if (!secret) {
+        gpgme_key_t cached = impl_->cachedKey(*fpr);
+        if (!cached) return std::nullopt;
+        return keyInfo(cached);
+    }
     KeyPtr key = impl_->keyWithId(*fpr, secret);
     if (!key) return std::nullopt;
     return keyInfo(key.get());
@@ -673,6 +703,7 @@ Result<std::vector<KeyInfo>> Gpg::keysInData(std::string_view data) {
 
 Result<std::vector<std::string>> Gpg::importKeys(std::string_view data) {
     Impl& m = *impl_;
+    m.keyCache.clear();
     gpgme_error_t err = 0;
     DataPtr in = readData(data, err);
     if (!in) return fail("importing keys: " + errorText(err));
@@ -724,6 +755,7 @@ Result<std::string> Gpg::exportPublicKey(const std::string& fingerprint) {
 Result<std::string> Gpg::createKey(const std::string& userId, const std::string& algorithm,
                                    std::optional<std::chrono::seconds> expiry) {
     Impl& m = *impl_;
+    m.keyCache.clear();
     if (trim(userId).empty()) return fail("create key: empty user id");
     if (std::any_of(userId.begin(), userId.end(), [](char c) { return c >= 0 && c < 0x20; }) ||
         userId.find('\x7f') != std::string::npos)
