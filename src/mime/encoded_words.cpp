@@ -38,15 +38,6 @@ int hexValue(char c) {
     return -1;
 }
 
-int base64Value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
 // Padding is optional and ignored, so unpadded and concatenated-padded text both
 // decode; whitespace can only come from a fold and is skipped.
 std::optional<std::string> decodeB(std::string_view text) {
@@ -56,7 +47,7 @@ std::optional<std::string> decodeB(std::string_view text) {
     int count = 0;
     for (char c : text) {
         if (c == '=' || isWsp(c) || isLineBreak(c)) continue;
-        int v = base64Value(c);
+        int v = base64Digit(c);
         if (v < 0) return std::nullopt;
         bits = (bits << 6) | static_cast<std::uint32_t>(v);
         count += 6;

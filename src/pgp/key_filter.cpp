@@ -38,15 +38,6 @@ std::string_view nextLine(std::string_view data, std::size_t& pos) {
     return line;
 }
 
-int base64Value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
 std::uint32_t crc24(std::string_view data) {
     std::uint32_t crc = 0xB704CEu;
     for (unsigned char c : data) {
@@ -65,7 +56,7 @@ std::optional<std::uint32_t> checksumLine(std::string_view line) {
     if (line.size() != 5 || line[0] != '=') return std::nullopt;
     std::uint32_t v = 0;
     for (char c : line.substr(1)) {
-        int d = base64Value(c);
+        int d = base64Digit(c);
         if (d < 0) return std::nullopt;
         v = (v << 6) | static_cast<std::uint32_t>(d);
     }
@@ -91,7 +82,7 @@ public:
                 if (++quad_ > 4) return false;
                 continue;
             }
-            int v = base64Value(c);
+            int v = base64Digit(c);
             if (v < 0 || padded_) return false;
             acc_ = (acc_ << 6) | static_cast<std::uint32_t>(v);
             if (++quad_ == 4 && !flush()) return false;

@@ -134,18 +134,6 @@ bool looksLikeBinaryEncrypted(std::string_view data) {
     return tag == 1 || tag == 3;
 }
 
-// multipart/signed covers the bytes with CRLF line ends (RFC 3156 §5); a
-// message that reached us through a pipe may have lost the CRs.
-std::string canonicalCrlf(std::string_view bytes) {
-    std::string out;
-    out.reserve(bytes.size() + bytes.size() / 40);
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) out.push_back('\r');
-        out.push_back(bytes[i]);
-    }
-    return out;
-}
-
 std::string textOf(std::string_view bytes, const std::string& charset) {
     auto converted = mime::toUtf8(bytes, charset);
     std::string out;
@@ -331,7 +319,8 @@ private:
             layer.detail = "OpenPGP is off in this secmaild (no [gpg] section)";
         } else if (takeObject()) {
             const auto& first = parsed.parts[kids[0]];
-            auto signedBytes = canonicalCrlf(raw.substr(first.rawBegin, first.rawEnd - first.rawBegin));
+            // Signed over CRLF line ends (RFC 3156 §5); a pipe may have dropped the CRs.
+            auto signedBytes = toCrlf(raw.substr(first.rawBegin, first.rawEnd - first.rawBegin));
             auto v = gpg_->verifyDetached(signedBytes, parsed.parts[kids[1]].decoded);
             layer.signatures = v.signatures;
             layer.detail = v.detail;

@@ -60,13 +60,9 @@ Result<Split> splitMail(std::string_view rendered) {
     return s;
 }
 
-std::string crlf(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + text.size() / 50);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out.push_back('\r');
-        out.push_back(text[i]);
-    }
+// Armor from GPGME has LF line ends; mail wants CRLF and a final line break.
+std::string armorLines(std::string_view armor) {
+    std::string out = toCrlf(armor);
     if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) out += "\r\n";
     return out;
 }
@@ -97,7 +93,7 @@ Result<std::string> protectMail(std::string_view rendered, const Protection& pro
         out += "Content-Type: application/pgp-signature; name=\"signature.asc\"\r\n";
         out += "Content-Description: OpenPGP digital signature\r\n";
         out += "Content-Disposition: attachment; filename=\"signature.asc\"\r\n\r\n";
-        out += crlf(sig->armored);
+        out += armorLines(sig->armored);
         out += "--" + boundary + "--\r\n";
         return out;
     }
@@ -116,7 +112,7 @@ Result<std::string> protectMail(std::string_view rendered, const Protection& pro
     out += "Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n";
     out += "Content-Description: OpenPGP encrypted message\r\n";
     out += "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n";
-    out += crlf(*cipher);
+    out += armorLines(*cipher);
     out += "--" + boundary + "--\r\n";
     return out;
 }

@@ -473,16 +473,6 @@ std::string plainMessage(const std::string& fromName, const std::string& fromAdd
     return m + "\r\n" + toCrlf(body);
 }
 
-std::string toCrlf(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + text.size() / 40);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
-        out += text[i];
-    }
-    return out;
-}
-
 Result<GpgResult> gpgDecrypt(const GpgIdentity& as, const std::string& armoredOrBinary) {
     auto scratch = ScratchDir::make();
     if (!scratch) return scratch.error();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "secmaild/util/result.hpp"
+#include "secmaild/util/strings.hpp"
 
 namespace secmaild::testing {
 
@@ -97,7 +98,7 @@ std::string plainMessage(const std::string& fromName, const std::string& fromAdd
                          const std::vector<std::pair<std::string, std::string>>& extraHeaders = {});
 
 // Bare '\n' line ends become "\r\n" (existing "\r\n" stay), for handing mutt's output to SMTP.
-std::string toCrlf(std::string_view text);
+using secmaild::toCrlf;  // util/strings.hpp
 
 // What gpg made of an OpenPGP message or signature.
 struct GpgResult {

@@ -28,19 +28,10 @@ using secmaild::mime::ParsedMessage;
 using secmaild::mime::parseMessage;
 using secmaild::mime::parseMessageIds;
 using secmaild::mime::Part;
+using secmaild::toCrlf;
 using namespace std::string_literals;
 
 namespace {
-
-std::string crlf(std::string_view lf) {
-    std::string out;
-    out.reserve(lf.size() + lf.size() / 16);
-    for (char c : lf) {
-        if (c == '\n') out += '\r';
-        out += c;
-    }
-    return out;
-}
 
 std::string base64(std::string_view bytes, std::size_t lineLength = 76) {
     static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -161,7 +152,7 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-const std::string kPlain = crlf(
+const std::string kPlain = toCrlf(
     "Return-Path: <researcher@example.net>\n"
     "Received: from mx.example.net by mx.example.org; Mon, 23 Nov 2026 22:42:33 +0000\n"
     "From: \"Rita Researcher\" <researcher@Example.NET>\n"
@@ -181,7 +172,7 @@ const std::string kPlain = crlf(
 
 const std::string kImageBytes = std::string("\x89PNG\r\n\x1a\n", 8) + pseudoRandomBytes(300, 7);
 
-const std::string kMixed = crlf(
+const std::string kMixed = toCrlf(
                                "From: Researcher <r@example.net>\n"
                                "To: security@example.org\n"
                                "Subject: report with attachments\n"
@@ -212,7 +203,7 @@ const std::string kMixed = crlf(
                                "Content-Transfer-Encoding: base64\n"
                                "\n") +
                            base64("Steps to reproduce: run ./poc\n") +
-                           crlf(
+                           toCrlf(
                                "--==outer==\n"
                                "Content-Type: image/png\n"
                                "Content-Disposition: attachment;\n"
@@ -220,7 +211,7 @@ const std::string kMixed = crlf(
                                "Content-Transfer-Encoding: base64\n"
                                "\n") +
                            base64(kImageBytes) +
-                           crlf(
+                           toCrlf(
                                "--==outer==\n"
                                "Content-Type: message/rfc822\n"
                                "\n"
@@ -230,12 +221,12 @@ const std::string kMixed = crlf(
                                "quoted original\n"
                                "--==outer==--\n");
 
-const std::string kSignedContent = crlf(
+const std::string kSignedContent = toCrlf(
     "Content-Type: text/plain; charset=us-ascii\n"
     "\n"
     "Signed report text.\n");
 
-const std::string kSigned = crlf(
+const std::string kSigned = toCrlf(
                                 "From: r@example.net\n"
                                 "Subject: signed\n"
                                 "Content-Type: multipart/signed; micalg=pgp-sha256;\n"
@@ -243,7 +234,7 @@ const std::string kSigned = crlf(
                                 "\n"
                                 "--s\n") +
                             kSignedContent +
-                            crlf(
+                            toCrlf(
                                 "\n"
                                 "--s\n"
                                 "Content-Type: application/pgp-signature\n"
@@ -253,7 +244,7 @@ const std::string kSigned = crlf(
                                 "-----END PGP SIGNATURE-----\n"
                                 "--s--\n");
 
-const std::string kHtmlOnly = crlf(
+const std::string kHtmlOnly = toCrlf(
     "From: r@example.net\n"
     "Subject: html only\n"
     "Content-Type: text/html; charset=windows-1252\n"
@@ -261,7 +252,7 @@ const std::string kHtmlOnly = crlf(
     "<html><body><p>Hello <b>world</b> \x93quoted\x94</p></body></html>\n");
 
 std::string bigSample() {
-    std::string raw = crlf(
+    std::string raw = toCrlf(
         "From: r@example.net\n"
         "Subject: big\n"
         "Content-Type: multipart/mixed; boundary=big\n"
@@ -275,7 +266,7 @@ std::string bigSample() {
         "Content-Transfer-Encoding: base64\n"
         "\n");
     raw += base64(pseudoRandomBytes(45000, 3));
-    raw += crlf("--big--\n");
+    raw += toCrlf("--big--\n");
     return raw;
 }
 
@@ -321,7 +312,7 @@ TEST_CASE("a base64 body is decoded") {
 
 TEST_CASE("latin-1 and windows-1252 bodies are converted to UTF-8") {
     ParsedMessage latin1 =
-        parseMessage(crlf("Content-Type: text/plain; charset=ISO-8859-1\n\nGr\xFC\xDF"
+        parseMessage(toCrlf("Content-Type: text/plain; charset=ISO-8859-1\n\nGr\xFC\xDF"
                           "e, caf\xE9\n"));
     CHECK(latin1.parts[0].charset == "iso-8859-1");
     CHECK(latin1.text ==
@@ -329,13 +320,13 @@ TEST_CASE("latin-1 and windows-1252 bodies are converted to UTF-8") {
           "e, caf\xC3\xA9\n");
 
     ParsedMessage cp1252 =
-        parseMessage(crlf("Content-Type: text/plain; charset=\"windows-1252\"\n\n\x93quoted\x94 costs \x80 5\n"));
+        parseMessage(toCrlf("Content-Type: text/plain; charset=\"windows-1252\"\n\n\x93quoted\x94 costs \x80 5\n"));
     CHECK(cp1252.text == "\xE2\x80\x9Cquoted\xE2\x80\x9D costs \xE2\x82\xAC 5\n");
 }
 
 TEST_CASE("an RFC 2047 subject is decoded, in any charset, across folded lines") {
     ParsedMessage m = parseMessage(
-        crlf("Subject: =?iso-8859-1?q?Sicherheitsl=FCcke?= in\n =?UTF-8?B?w6RsdGVyZW0=?=\n  Code\n\nbody\n"));
+        toCrlf("Subject: =?iso-8859-1?q?Sicherheitsl=FCcke?= in\n =?UTF-8?B?w6RsdGVyZW0=?=\n  Code\n\nbody\n"));
     CHECK(m.subject ==
           "Sicherheitsl\xC3\xBC"
           "cke in \xC3\xA4lterem Code");
@@ -349,7 +340,7 @@ TEST_CASE("multipart/alternative: the text/plain version is read, not the HTML o
                    "e"));
     CHECK_FALSE(contains(m.text, "HTML VERSION"));
 
-    const std::string plainFirst = crlf(
+    const std::string plainFirst = toCrlf(
         "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain\n\nplain first\n"
         "--a\nContent-Type: text/html\n\n<p>html second</p>\n--a--\n");
     ParsedMessage other = parseMessage(plainFirst);
@@ -378,7 +369,7 @@ TEST_CASE("a report.txt attachment is read like the body; an image attachment is
     CHECK(report->contentType == "application/octet-stream");
     CHECK_FALSE(contains(m.text, "PNG"));
 
-    const std::string markdown = crlf(
+    const std::string markdown = toCrlf(
         "Content-Type: multipart/mixed; boundary=m\n\n--m\n\nsee the write-up\n--m\n"
         "Content-Type: text/markdown; name=report.md\nContent-Disposition: attachment; filename=report.md\n\n"
         "# Finding\n\nDetails in **Markdown**.\n--m--\n");
@@ -419,7 +410,7 @@ TEST_CASE("attachments are recorded with filename (RFC 2231 too), type and decod
 
 TEST_CASE("an RFC 2047 encoded filename in a name parameter is decoded") {
     ParsedMessage m =
-        parseMessage(crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nbody\n--b\n"
+        parseMessage(toCrlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nbody\n--b\n"
                           "Content-Type: application/pdf; name=\"=?UTF-8?B?csOpc3Vtw6kucGRm?=\"\n\n%PDF-1.4\n--b--\n"));
     REQUIRE(m.parts.size() == 3);
     CHECK(m.parts[2].filename == "r\xC3\xA9sum\xC3\xA9.pdf");
@@ -429,7 +420,7 @@ TEST_CASE("an RFC 2047 encoded filename in a name parameter is decoded") {
 
 TEST_CASE("a 40 MB base64 attachment is parsed and recorded") {
     const std::string payload = pseudoRandomBytes(30u << 20, 99);
-    std::string raw = crlf(
+    std::string raw = toCrlf(
         "From: r@example.net\nSubject: huge\nContent-Type: multipart/mixed; boundary=huge\n\n"
         "--huge\nContent-Type: text/plain\n\nthe crash dump is attached\n"
         "--huge\nContent-Type: application/octet-stream\n"
@@ -496,14 +487,14 @@ TEST_CASE("8-bit garbage and NUL bytes never throw and give valid UTF-8") {
     CHECK(m.subject.find('\0') == std::string::npos);
 
     const std::string highBit =
-        crlf("Subject: caf\xE9 \xFF\xFE\nContent-Type: text/plain; charset=utf-8\n\n\xC3\x28 ok\n");
+        toCrlf("Subject: caf\xE9 \xFF\xFE\nContent-Type: text/plain; charset=utf-8\n\n\xC3\x28 ok\n");
     ParsedMessage bad = parseMessage(highBit);
     checkMessageInvariants(bad, highBit.size());
     CHECK(contains(bad.text, "ok"));
 }
 
 TEST_CASE("truncated boundaries: the text before the cut is read and the truncation noted") {
-    const std::string full = crlf(
+    const std::string full = toCrlf(
         "Content-Type: multipart/mixed; boundary=truncated\n\n--truncated\nContent-Type: text/plain\n\n"
         "first part text\n--truncated\nContent-Type: text/plain\n\nsecond part\n--truncated--\n");
     for (std::string_view cutAt : {"--truncated--", "cated--", "second part", "Content-Type: text/plain\r\n\r\ns"}) {
@@ -517,7 +508,7 @@ TEST_CASE("truncated boundaries: the text before the cut is read and the truncat
 }
 
 TEST_CASE("an unknown transfer encoding is noted and the body kept as it was") {
-    ParsedMessage m = parseMessage(crlf("Content-Transfer-Encoding: x-uuencode\n\nbegin 644 a\n"));
+    ParsedMessage m = parseMessage(toCrlf("Content-Transfer-Encoding: x-uuencode\n\nbegin 644 a\n"));
     CHECK(m.text == "begin 644 a\n");
     CHECK(hasProblemContaining(m, "unknown transfer encoding"));
 }
@@ -562,7 +553,7 @@ TEST_CASE("the mimetic guard counts Content-Type lines and bounds folded runs") 
 }
 
 TEST_CASE("when the guard refuses mimetic (2,000 Content-Type lines) the scan is read and the text found") {
-    std::string raw = crlf(
+    std::string raw = toCrlf(
         "From: r@example.net\nSubject: bomb\nContent-Type: multipart/mixed; boundary=g\n\n"
         "--g\nContent-Type: text/plain\n\nthe real report text\n"
         "--g\nContent-Type: application/octet-stream; name=dump.bin\n\n");
@@ -612,7 +603,7 @@ TEST_CASE("a 2 MB header line and a 1,000-deep nesting are parsed within the lim
 }
 
 TEST_CASE("cross-check: a line mimetic takes for a delimiter (--abcdef for abc) flags the message, scan wins") {
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "Subject: differential\nContent-Type: multipart/mixed; boundary=abc\n\n"
         "--abc\nContent-Type: text/plain\n\nline one\n--abcdef\nline two\n"
         "--abc\nContent-Type: text/plain\n\nsecond part\n--abc--\n");
@@ -627,7 +618,7 @@ TEST_CASE("cross-check: a line mimetic takes for a delimiter (--abcdef for abc) 
 }
 
 TEST_CASE("cross-check: an RFC 2231 boundary mimetic cannot read flags the message, scan wins") {
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "Content-Type: multipart/mixed; boundary*0=\"split-\"; boundary*1=\"boundary\"\n\n"
         "--split-boundary\n\nfirst\n--split-boundary\n\nsecond\n--split-boundary--\n");
     ParsedMessage m = parseMessage(raw);
@@ -645,7 +636,7 @@ TEST_CASE("cross-check: an RFC 2231 boundary mimetic cannot read flags the messa
 // "body" includes the part's header lines; base64-decoding that gives garbage.
 // The scan's range for the part is right (test_scanner.cpp checks it).
 TEST_CASE("a base64 part after a delimiter with transport padding decodes to its content") {
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "Content-Type: multipart/mixed; boundary=abc\n\n"
         "--abc  \nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\nSGVsbG8gd29ybGQ=\n"
         "--abc--\n");
@@ -655,7 +646,7 @@ TEST_CASE("a base64 part after a delimiter with transport padding decodes to its
     CHECK(m.parts[1].decoded == "Hello world");
     CHECK(m.text == "Hello world");
 
-    const std::string html = crlf(
+    const std::string html = toCrlf(
         "Content-Type: multipart/mixed; boundary=abc\n\n--abc\n\nfirst\n"
         "--abc \nContent-Type: text/html\n\n<p>second</p>\n--abc--\n");
     ParsedMessage h = parseMessage(html);
@@ -728,7 +719,7 @@ TEST_CASE("a digest truncated right after a delimiter does not make parseMessage
 
 TEST_CASE("duplicate Content-Type fields: the first one counts, in both readings") {
     const std::string raw =
-        crlf("Content-Type: text/plain\nContent-Type: multipart/mixed; boundary=d\n\n--d\n\nA\n--d--\n");
+        toCrlf("Content-Type: text/plain\nContent-Type: multipart/mixed; boundary=d\n\n--d\n\nA\n--d--\n");
     ParsedMessage m = parseMessage(raw);
     CHECK_FALSE(m.parseProblem);
     REQUIRE(m.parts.size() == 1);
@@ -737,7 +728,7 @@ TEST_CASE("duplicate Content-Type fields: the first one counts, in both readings
 }
 
 TEST_CASE("a header line without a colon does not turn the later fields into body") {
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "To: security@example.org\nthis is not a field\nFrom: r@example.net\n"
         "Subject: after junk\n\nreal body\n");
     ParsedMessage m = parseMessage(raw);
@@ -768,7 +759,7 @@ TEST_CASE("Message-ID, In-Reply-To and References are read as msg-id lists") {
     CHECK(m.references == std::vector<std::string>{"<first@example.net>", "<ack-1@example.org>"});
 
     ParsedMessage odd =
-        parseMessage(crlf("Message-ID: <has space@example.net>\nIn-Reply-To: <p@example.org> (a comment)\n"
+        parseMessage(toCrlf("Message-ID: <has space@example.net>\nIn-Reply-To: <p@example.org> (a comment)\n"
                           "References: <a@x>\n\t<b c@x> <d\x01@x>\n <e@x>\n\nbody\n"));
     CHECK(odd.messageId.empty());
     CHECK(odd.inReplyTo == std::vector<std::string>{"<p@example.org>"});

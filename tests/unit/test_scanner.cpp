@@ -21,18 +21,9 @@ using secmaild::mime::Scan;
 using secmaild::mime::ScanLimits;
 using secmaild::mime::scanMessage;
 using secmaild::mime::ScannedEntity;
+using secmaild::toCrlf;
 
 namespace {
-
-std::string crlf(std::string_view lf) {
-    std::string out;
-    out.reserve(lf.size() + lf.size() / 16);
-    for (char c : lf) {
-        if (c == '\n') out += '\r';
-        out += c;
-    }
-    return out;
-}
 
 std::string_view rangeOf(std::string_view raw, const ScannedEntity& e) {
     return raw.substr(e.begin, e.end - e.begin);
@@ -80,14 +71,14 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-const std::string kSignedContent = crlf(
+const std::string kSignedContent = toCrlf(
     "Content-Type: text/plain; charset=us-ascii\n"
     "Content-Transfer-Encoding: 7bit\n"
     "\n"
     "I found a bug.\n"
     "Trailing blank line follows, and it is signed too.\n");
 
-const std::string kSigned = crlf(
+const std::string kSigned = toCrlf(
                                 "From: researcher@example.net\n"
                                 "To: security@example.org\n"
                                 "Subject: signed report\n"
@@ -98,7 +89,7 @@ const std::string kSigned = crlf(
                                 "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\n"
                                 "--sig-b\n") +
                             kSignedContent +
-                            crlf(
+                            toCrlf(
                                 "\n"
                                 "--sig-b\n"
                                 "Content-Type: application/pgp-signature; name=\"signature.asc\"\n"
@@ -112,7 +103,7 @@ const std::string kSigned = crlf(
 }  // namespace
 
 TEST_CASE("a simple message is one leaf entity covering the whole input") {
-    const std::string raw = crlf("From: a@example.org\nSubject: hi\n\nbody line\n");
+    const std::string raw = toCrlf("From: a@example.org\nSubject: hi\n\nbody line\n");
     Scan scan = scanMessage(raw);
     REQUIRE(scan.entities.size() == 1);
     const auto& e = scan.entities[0];
@@ -129,11 +120,11 @@ TEST_CASE("a simple message is one leaf entity covering the whole input") {
 }
 
 TEST_CASE("multipart/mixed: each part's range is exactly the bytes between its delimiter lines") {
-    const std::string part1 = crlf("Content-Type: text/plain; charset=utf-8\n\nfirst body\nsecond line");
-    const std::string part2 = crlf("Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nAAEC");
+    const std::string part1 = toCrlf("Content-Type: text/plain; charset=utf-8\n\nfirst body\nsecond line");
+    const std::string part2 = toCrlf("Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nAAEC");
     const std::string raw =
-        crlf("Subject: mixed\nContent-Type: Multipart/Mixed; boundary=\"xyz\"\n\npreamble\n--xyz\n") + part1 +
-        crlf("\n--xyz\n") + part2 + crlf("\n--xyz--\nepilogue\n");
+        toCrlf("Subject: mixed\nContent-Type: Multipart/Mixed; boundary=\"xyz\"\n\npreamble\n--xyz\n") + part1 +
+        toCrlf("\n--xyz\n") + part2 + toCrlf("\n--xyz--\nepilogue\n");
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     REQUIRE(scan.entities.size() == 3);
@@ -154,13 +145,13 @@ TEST_CASE("multipart/mixed: each part's range is exactly the bytes between its d
 }
 
 TEST_CASE("a nested multipart/alternative lies inside its part, its parts inside it") {
-    const std::string plain = crlf("Content-Type: text/plain\n\nplain text");
-    const std::string html = crlf("Content-Type: text/html\n\n<p>html</p>");
-    const std::string alternative = crlf("Content-Type: multipart/alternative; boundary=inner\n\n--inner\n") + plain +
-                                    crlf("\n--inner\n") + html + crlf("\n--inner--\n");
-    const std::string attachment = crlf("Content-Type: image/png\n\nPNGDATA");
-    const std::string raw = crlf("Content-Type: multipart/mixed; boundary=outer\n\n--outer\n") + alternative +
-                            crlf("\n--outer\n") + attachment + crlf("\n--outer--\n");
+    const std::string plain = toCrlf("Content-Type: text/plain\n\nplain text");
+    const std::string html = toCrlf("Content-Type: text/html\n\n<p>html</p>");
+    const std::string alternative = toCrlf("Content-Type: multipart/alternative; boundary=inner\n\n--inner\n") + plain +
+                                    toCrlf("\n--inner\n") + html + toCrlf("\n--inner--\n");
+    const std::string attachment = toCrlf("Content-Type: image/png\n\nPNGDATA");
+    const std::string raw = toCrlf("Content-Type: multipart/mixed; boundary=outer\n\n--outer\n") + alternative +
+                            toCrlf("\n--outer\n") + attachment + toCrlf("\n--outer--\n");
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     REQUIRE(scan.entities.size() == 5);
@@ -182,13 +173,13 @@ TEST_CASE("a nested multipart/alternative lies inside its part, its parts inside
 }
 
 TEST_CASE("a message/rfc822 part holds the attached message as its one child entity") {
-    const std::string inner = crlf("From: other@example.net\nSubject: the original\n\noriginal body");
-    const std::string part = crlf("Content-Type: message/rfc822\nContent-Disposition: attachment\n\n") + inner;
+    const std::string inner = toCrlf("From: other@example.net\nSubject: the original\n\noriginal body");
+    const std::string part = toCrlf("Content-Type: message/rfc822\nContent-Disposition: attachment\n\n") + inner;
     const std::string raw =
-        crlf(
+        toCrlf(
             "Subject: fwd\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee "
             "attached\n--b\n") +
-        part + crlf("\n--b--\n");
+        part + toCrlf("\n--b--\n");
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     REQUIRE(scan.entities.size() == 4);
@@ -241,10 +232,10 @@ TEST_CASE("LF-only line ends: ranges exclude the LF that belongs to the next del
 }
 
 TEST_CASE("transport padding after a delimiter and after the close delimiter still delimits") {
-    const std::string part1 = crlf("Content-Type: text/plain\n\nA");
-    const std::string part2 = crlf("Content-Type: text/plain\n\nB");
-    const std::string raw = crlf("Content-Type: multipart/mixed; boundary=pad\n\n--pad  \n") + part1 +
-                            crlf("\n--pad\t \n") + part2 + crlf("\n--pad-- \t\nepilogue\n");
+    const std::string part1 = toCrlf("Content-Type: text/plain\n\nA");
+    const std::string part2 = toCrlf("Content-Type: text/plain\n\nB");
+    const std::string raw = toCrlf("Content-Type: multipart/mixed; boundary=pad\n\n--pad  \n") + part1 +
+                            toCrlf("\n--pad\t \n") + part2 + toCrlf("\n--pad-- \t\nepilogue\n");
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     REQUIRE(scan.entities.size() == 3);
@@ -255,9 +246,9 @@ TEST_CASE("transport padding after a delimiter and after the close delimiter sti
 }
 
 TEST_CASE("a line that merely starts with the boundary (--abcdef for abc) is body, not a delimiter") {
-    const std::string part1 = crlf("Content-Type: text/plain\n\nline one\n--abcdef\n--abc junk\n --abc\nline two");
+    const std::string part1 = toCrlf("Content-Type: text/plain\n\nline one\n--abcdef\n--abc junk\n --abc\nline two");
     const std::string raw =
-        crlf("Content-Type: multipart/mixed; boundary=abc\n\n--abc\n") + part1 + crlf("\n--abc\n\nsecond\n--abc--\n");
+        toCrlf("Content-Type: multipart/mixed; boundary=abc\n\n--abc\n") + part1 + toCrlf("\n--abc\n\nsecond\n--abc--\n");
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     REQUIRE(scan.entities.size() == 3);
@@ -268,7 +259,7 @@ TEST_CASE("a line that merely starts with the boundary (--abcdef for abc) is bod
 TEST_CASE("an outer boundary that extends the inner one is told apart in both directions") {
     // Inner boundary "abc" is a prefix of the outer "abcdef": the outer
     // delimiter must not be taken for an inner one, nor the other way round.
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "Content-Type: multipart/mixed; boundary=abcdef\n\n"
         "--abcdef\n"
         "Content-Type: multipart/alternative; boundary=abc\n\n"
@@ -288,14 +279,14 @@ TEST_CASE("an outer boundary that extends the inner one is told apart in both di
 }
 
 TEST_CASE("an inner multipart left unclosed is closed by the outer delimiter, with a problem") {
-    const std::string innerLast = crlf("Content-Type: text/plain\n\ninner last");
-    const std::string raw = crlf(
+    const std::string innerLast = toCrlf("Content-Type: text/plain\n\ninner last");
+    const std::string raw = toCrlf(
                                 "Content-Type: multipart/mixed; boundary=outer\n\n"
                                 "--outer\n"
                                 "Content-Type: multipart/alternative; boundary=inner\n\n"
                                 "--inner\n\ninner first\n"
                                 "--inner\n") +
-                            innerLast + crlf("\n--outer\n\nouter second\n--outer--\n");
+                            innerLast + toCrlf("\n--outer\n\nouter second\n--outer--\n");
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     REQUIRE(scan.entities.size() == 5);
@@ -311,7 +302,7 @@ TEST_CASE("an inner multipart left unclosed is closed by the outer delimiter, wi
 }
 
 TEST_CASE("a multipart without a close delimiter is reported and its last part runs to the end") {
-    const std::string raw = crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b\n\ntwo, cut off\n");
+    const std::string raw = toCrlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b\n\ntwo, cut off\n");
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     REQUIRE(scan.entities.size() == 3);
@@ -323,7 +314,7 @@ TEST_CASE("a multipart without a close delimiter is reported and its last part r
 }
 
 TEST_CASE("a multipart without a boundary is neutralised to text/plain, with a problem") {
-    const std::string raw = crlf("Subject: x\nContent-Type: multipart/mixed\n\n--\nnot a part\n--\n");
+    const std::string raw = toCrlf("Subject: x\nContent-Type: multipart/mixed\n\n--\nnot a part\n--\n");
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     REQUIRE(scan.entities.size() == 1);
@@ -342,7 +333,7 @@ TEST_CASE("a multipart without a boundary is neutralised to text/plain, with a p
 }
 
 TEST_CASE("a header line without a colon is skipped and the fields after it stay header fields") {
-    const std::string raw = crlf("From: a@example.org\nThis line is junk\nSubject: still a header\n\nthe body\n");
+    const std::string raw = toCrlf("From: a@example.org\nThis line is junk\nSubject: still a header\n\nthe body\n");
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     const auto& e = scan.entities[0];
@@ -356,11 +347,11 @@ TEST_CASE("a header line without a colon is skipped and the fields after it stay
     // mimetic would end the header at the junk line; the copy it gets has none.
     std::string copy = repairedCopy(raw, scan);
     CHECK(copy.find("junk") == std::string::npos);
-    CHECK(copy == crlf("From: a@example.org\nSubject: still a header\n\nthe body\n"));
+    CHECK(copy == toCrlf("From: a@example.org\nSubject: still a header\n\nthe body\n"));
 }
 
 TEST_CASE("a field with 8-bit bytes in its name is skipped like any non-field line") {
-    const std::string raw = crlf("From: a@example.org\nX-N\xC3\xA4me: v\nTo: b@example.org\n\nbody\n");
+    const std::string raw = toCrlf("From: a@example.org\nX-N\xC3\xA4me: v\nTo: b@example.org\n\nbody\n");
     Scan scan = scanMessage(raw);
     const auto& e = scan.entities[0];
     REQUIRE(e.headers.size() == 2);
@@ -373,20 +364,20 @@ TEST_CASE("a field with 8-bit bytes in its name is skipped like any non-field li
 // skips such a line as "not a header field" (isFieldStart stops at the blank),
 // and when it is the first line the whole header is read as body.
 TEST_CASE("a field with blanks before its colon (RFC 5322 obsolete syntax) is read as that field") {
-    const std::string raw = crlf("From: a@example.org\nSubject : obsolete spacing\n\nbody\n");
+    const std::string raw = toCrlf("From: a@example.org\nSubject : obsolete spacing\n\nbody\n");
     Scan scan = scanMessage(raw);
     const auto* subject = findHeader(scan.entities[0].headers, "Subject");
     REQUIRE(subject != nullptr);
     CHECK(subject->value == "obsolete spacing");
 
-    const std::string first = crlf("Subject : first line\nFrom: a@example.org\n\nbody\n");
+    const std::string first = toCrlf("Subject : first line\nFrom: a@example.org\n\nbody\n");
     Scan firstScan = scanMessage(first);
     CHECK(findHeader(firstScan.entities[0].headers, "From") != nullptr);
     CHECK(bodyOf(first, firstScan.entities[0]) == "body\r\n");
 }
 
 TEST_CASE("continuation lines join their field; one after a skipped line is dropped with it") {
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "Subject: first\n"
         "  second\n"
         "\tthird\n"
@@ -407,7 +398,7 @@ TEST_CASE("continuation lines join their field; one after a skipped line is drop
 }
 
 TEST_CASE("an mbox \"From \" line before the header is skipped with a problem") {
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "From researcher@example.net Mon Nov 23 22:42:33 2026\nFrom: r@example.net\n"
         "Subject: mbox\n\nbody\n");
     Scan scan = scanMessage(raw);
@@ -417,11 +408,11 @@ TEST_CASE("an mbox \"From \" line before the header is skipped with a problem") 
     CHECK(e.headers[0].value == "r@example.net");
     CHECK(bodyOf(raw, e) == "body\r\n");
     CHECK(hasProblemContaining(scan, "mbox"));
-    CHECK(repairedCopy(raw, scan) == crlf("From: r@example.net\nSubject: mbox\n\nbody\n"));
+    CHECK(repairedCopy(raw, scan) == toCrlf("From: r@example.net\nSubject: mbox\n\nbody\n"));
 }
 
 TEST_CASE("a part without a header starts its body where the part starts") {
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "Content-Type: multipart/mixed; boundary=b\n\n--b\nplain words, no header\nmore\n--b\n\nempty header\n"
         "--b--\n");
     Scan scan = scanMessage(raw);
@@ -439,7 +430,7 @@ TEST_CASE("a part without a header starts its body where the part starts") {
 }
 
 TEST_CASE("a part whose header is ended by the next delimiter gets an empty body") {
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n--b\n\n"
         "second\n--b--\n");
     Scan scan = scanMessage(raw);
@@ -457,7 +448,7 @@ TEST_CASE("a part whose header is ended by the next delimiter gets an empty body
 // keeps begin = end = the delimiter, so the child's range lies outside its
 // parent's (found by fuzz_message on the corpus's broken-empty-part.eml).
 TEST_CASE("an empty message/rfc822 part: the attached message's range stays inside the part") {
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nfirst\n"
         "--b\nContent-Type: message/rfc822\n\n--b--\n");
     Scan scan = scanMessage(raw);
@@ -469,7 +460,7 @@ TEST_CASE("an empty message/rfc822 part: the attached message's range stays insi
 
 TEST_CASE("the parts of a multipart/digest default to message/rfc822") {
     const std::string raw =
-        crlf("Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: digested\n\ndigest body\n--d--\n");
+        toCrlf("Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: digested\n\ndigest body\n--d--\n");
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     REQUIRE(scan.entities.size() == 3);
@@ -481,7 +472,7 @@ TEST_CASE("the parts of a multipart/digest default to message/rfc822") {
     // mimetic does not know the digest default, so its copy states the type.
     CHECK(scan.entities[1].typeImplied);
     CHECK(repairedCopy(raw, scan) ==
-          crlf("Content-Type: multipart/digest; boundary=d\n\n--d\nContent-Type: message/rfc822\n\n"
+          toCrlf("Content-Type: multipart/digest; boundary=d\n\n--d\nContent-Type: message/rfc822\n\n"
                "Subject: digested\n\ndigest body\n--d--\n"));
 }
 
@@ -492,7 +483,7 @@ TEST_CASE("the parts of a multipart/digest default to message/rfc822") {
 // prefix-matches that as a delimiter, and on one such input throws (see
 // test_message.cpp, "a digest truncated right after a delimiter ...").
 TEST_CASE("a header rewritten for mimetic is never glued onto a delimiter line that ends the input") {
-    const std::string raw = crlf("Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: x\n\nbody\n") + "--d";
+    const std::string raw = toCrlf("Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: x\n\nbody\n") + "--d";
     Scan scan = scanMessage(raw);
     checkScanInvariants(scan, raw.size());
     std::string copy = repairedCopy(raw, scan);
@@ -500,7 +491,7 @@ TEST_CASE("a header rewritten for mimetic is never glued onto a delimiter line t
 }
 
 TEST_CASE("a transfer-encoded message/rfc822 is not opened but kept as an opaque attachment") {
-    const std::string raw = crlf(
+    const std::string raw = toCrlf(
         "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n"
         "Content-Transfer-Encoding: base64\n\nU3ViamVjdDogeAoKeQo=\n--b--\n");
     Scan scan = scanMessage(raw);
@@ -511,7 +502,7 @@ TEST_CASE("a transfer-encoded message/rfc822 is not opened but kept as an opaque
 }
 
 TEST_CASE("findHeader is case-insensitive and returns the first of duplicate fields") {
-    const std::string raw = crlf("subject: one\nSUBJECT: two\n\n");
+    const std::string raw = toCrlf("subject: one\nSUBJECT: two\n\n");
     Scan scan = scanMessage(raw);
     const auto* f = findHeader(scan.entities[0].headers, "Subject");
     REQUIRE(f != nullptr);
@@ -658,7 +649,7 @@ TEST_CASE("the problem list is bounded however many distinct problems the input 
 }
 
 TEST_CASE("every prefix of a message scans with consistent ranges") {
-    const std::string nested = crlf(
+    const std::string nested = toCrlf(
         "From mbox-line\n"
         "Subject: prefixes\n"
         "X-Junk\n"

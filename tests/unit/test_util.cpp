@@ -82,3 +82,20 @@ TEST_CASE("timestamps are written in RFC 5322 and ISO 8601, and IMAP dates are r
     CHECK(parseImapInternalDate(" 3-Nov-2026 00:00:00 +0000") == fromUnix(1793664000));
     CHECK_FALSE(parseImapInternalDate("yesterday"));
 }
+
+TEST_CASE("toCrlf turns bare LF into CRLF and leaves CRLF alone") {
+    CHECK(toCrlf("a\nb\r\nc\n") == "a\r\nb\r\nc\r\n");
+    CHECK(toCrlf("\n\n") == "\r\n\r\n");
+    CHECK(toCrlf("no break") == "no break");
+    CHECK(toCrlf("lone\rcr") == "lone\rcr");
+}
+
+TEST_CASE("base64Digit reads the RFC 4648 alphabet and nothing else") {
+    CHECK(base64Digit('A') == 0);
+    CHECK(base64Digit('z') == 51);
+    CHECK(base64Digit('9') == 61);
+    CHECK(base64Digit('+') == 62);
+    CHECK(base64Digit('/') == 63);
+    CHECK(base64Digit('=') == -1);
+    CHECK(base64Digit('-') == -1);
+}

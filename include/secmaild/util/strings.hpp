@@ -27,5 +27,10 @@ bool isValidUtf8(std::string_view s);
 // At most `max` bytes, cut on a UTF-8 character boundary.
 std::string_view utf8Prefix(std::string_view s, std::size_t max);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// Every bare LF becomes CRLF; CRLF stays as it is (mail on the wire, and what
+// RFC 3156 signatures are computed over).
+std::string toCrlf(std::string_view text);
+// The value of a base64 digit (RFC 4648 alphabet), or -1.
+int base64Digit(char c);
 
 }  // namespace secmaild
