@@ -64,7 +64,8 @@ EscalationResult runEscalations(Runtime& rt, TimePoint now) {
         auto facts = reportFacts(store, *report);
         std::set<std::string> sent;
         for (const auto& a : store.alertsOf(id)) sent.insert(a.key);
-        auto plan = policy::planAlerts(rt.policy, rt.calendar, facts, sent, store.lastReporterContact(id), now);
+        const auto contact = store.lastReporterContact(id);
+        auto plan = policy::planAlerts(rt.policy, rt.calendar, facts, sent, contact, now);
         for (const auto& alert : plan.due) {
             const policy::Stage* stage = alert.stage.empty() ? nullptr : rt.policy.stage(alert.stage);
             const std::string title = stage ? stage->title : "Keeping the reporter informed";
@@ -91,7 +92,6 @@ EscalationResult runEscalations(Runtime& rt, TimePoint now) {
                                          : "";
             ctx["due_in"] = alert.deadline ? spanText(std::chrono::duration_cast<std::chrono::seconds>(*alert.deadline - now))
                                            : "";
-            auto contact = store.lastReporterContact(id);
             ctx["last_contact"] = contact ? rt.calendar.formatLocal(*contact) : "never";
             ctx["reporter"] = report->reporter;
             ctx["received"] = rt.calendar.formatLocal(report->receivedAt);

@@ -106,22 +106,46 @@ std::optional<std::string> OpenPgp::maintainerKeyFor(const std::string& address)
     return std::nullopt;
 }
 
-std::vector<pgp::KeyInfo> readMaintainerKeys(const config::Config& c, pgp::Gpg& gpg,
-                                             std::vector<config::Problem>& problems) {
-    if (c.maintainers.keysFile.empty()) return {};
+namespace {
+
+struct MaintainerFile {
+    std::string text;
+    std::vector<pgp::KeyInfo> keys;
+};
+
+// The keys file, read once: its text (to import) and the keys in it.
+std::optional<MaintainerFile> readMaintainerFile(const config::Config& c, pgp::Gpg& gpg,
+                                                 std::vector<config::Problem>& problems) {
+    if (c.maintainers.keysFile.empty()) return std::nullopt;
     std::string error;
     auto text = readSmallFile(c.maintainers.keysFile, error);
     if (!text) {
         problems.push_back({c.file.string(), "maintainers.keys", c.maintainers.keysFile.string() + " " + error});
-        return {};
+        return std::nullopt;
     }
     auto keys = gpg.keysInData(*text);
     if (!keys || keys->empty()) {
         problems.push_back({c.maintainers.keysFile.string(), "",
                             "holds no OpenPGP public key" + (keys ? std::string() : ": " + keys.error().message)});
-        return {};
+        return std::nullopt;
     }
-    return std::move(keys).value();
+    for (const auto& k : *keys) {
+        if (k.hasSecret) {
+            problems.push_back({c.maintainers.keysFile.string(), "",
+                                "holds secret key material (" + k.fingerprint +
+                                    "); export only the public keys (gpg --export --armor)"});
+            return std::nullopt;
+        }
+    }
+    return MaintainerFile{std::move(*text), std::move(keys).value()};
+}
+
+}  // namespace
+
+std::vector<pgp::KeyInfo> readMaintainerKeys(const config::Config& c, pgp::Gpg& gpg,
+                                             std::vector<config::Problem>& problems) {
+    auto file = readMaintainerFile(c, gpg, problems);
+    return file ? file->keys : std::vector<pgp::KeyInfo>{};
 }
 
 std::optional<OpenPgp> setUpOpenPgp(const config::Config& c, OpenPgpUse use, std::vector<config::Problem>& problems) {
@@ -149,13 +173,12 @@ std::optional<OpenPgp> setUpOpenPgp(const config::Config& c, OpenPgpUse use, std
         problems.push_back({file, "gpg.key", s.error().message});
         return std::nullopt;
     }
-    auto listed = readMaintainerKeys(c, *o.gpg, problems);
+    auto keysFile = readMaintainerFile(c, *o.gpg, problems);
+    const std::vector<pgp::KeyInfo> listed = keysFile ? keysFile->keys : std::vector<pgp::KeyInfo>{};
     if (use != OpenPgpUse::Run) {
         o.maintainerKeys = listed;
     } else if (!listed.empty()) {
-        std::string error;
-        auto text = readSmallFile(c.maintainers.keysFile, error);
-        auto imported = text ? o.gpg->importKeys(*text) : Result<std::vector<std::string>>(fail(error));
+        auto imported = o.gpg->importKeys(keysFile->text);
         if (!imported) {
             problems.push_back({c.maintainers.keysFile.string(), "", "could not be imported: " + imported.error().message});
             return std::nullopt;

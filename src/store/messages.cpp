@@ -221,13 +221,6 @@ std::optional<std::string> Store::partData(std::int64_t messageId, int index) {
     return unseal(stmt->blob(0), "message_parts.data");
 }
 
-std::string Store::messageCrypto(std::int64_t id) {
-    auto stmt = db_.cached("SELECT crypto FROM messages WHERE id = ?");
-    stmt->bind(1, id);
-    if (!stmt->step()) return "{}";
-    return stmt->text(0);
-}
-
 std::vector<MessageRow> Store::unmarkedMessages(const std::string& mailbox, std::int64_t uidValidity) {
     auto stmt = db_.cached(std::string("SELECT ") + kMessageColumns +
                            " FROM messages WHERE mailbox = ? AND uidvalidity = ? AND server_marked = 0 "

@@ -4,6 +4,7 @@
 // change, and readable by a maintainer's own key.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "../support/temp_dir.hpp"
@@ -141,4 +142,22 @@ TEST_CASE("a store encrypted at rest does not open without a key that unwraps it
     CHECK_FALSE(store.canUnseal());
     REQUIRE(problems.size() == 1);
     CHECK(problems[0].message.find("cannot be unwrapped") != std::string::npos);
+}
+
+TEST_CASE("a maintainers' keys file holding a secret key is refused, not imported") {
+    Homes h;
+    auto c = h.config(true);
+    REQUIRE(service::createOurKey(c, std::nullopt));
+    const std::string cmd = "gpg --homedir " + (h.dir / "l").string() +
+                            " --batch --pinentry-mode loopback --passphrase '' --armor --export-secret-keys " +
+                            h.leadFingerprint + " > " + (h.dir / "maintainers.asc").string() + " 2>/dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::vector<config::Problem> problems;
+    service::setUpOpenPgp(c, service::OpenPgpUse::Check, problems);
+    bool refused = false;
+    for (const auto& p : problems) refused |= p.message.find("secret key material") != std::string::npos;
+    CHECK(refused);
+    problems.clear();
+    CHECK_FALSE(service::setUpOpenPgp(c, service::OpenPgpUse::Run, problems).value_or(service::OpenPgp{}).isMaintainerKey(
+        h.leadFingerprint));
 }

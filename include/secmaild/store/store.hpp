@@ -81,8 +81,6 @@ public:
     // True when a processed message other than `id` has this Message-ID.
     bool messageIdSeen(std::int64_t id, const std::string& messageId);
     void recordVerdict(std::int64_t id, const MessageVerdict& verdict, TimePoint now);
-    // The OpenPGP facts of a processed message (JSON object, "{}" if none).
-    std::string messageCrypto(std::int64_t id);
     // The clear text that came with an encrypted part, kept apart from it.
     std::optional<std::string> unauthenticatedText(std::int64_t messageId);
     // The decoded bytes of an attachment, if they were kept.
