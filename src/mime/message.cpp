@@ -101,6 +101,9 @@ bool endsWith(std::string_view s, std::string_view suffix) {
 
 // A write-up sent as an attachment is read like the body.
 bool isWriteUp(const Part& p) {
+    // An OpenPGP file is read by pgp/mail.cpp, whatever type a client gave it
+    // (mutt calls random ciphertext text/plain now and then).
+    if (endsWith(p.filename, ".gpg") || endsWith(p.filename, ".pgp") || endsWith(p.filename, ".asc")) return false;
     if (p.contentType == "text/plain" || p.contentType == "text/markdown" || p.contentType == "text/x-markdown")
         return true;
     return endsWith(p.filename, ".txt") || endsWith(p.filename, ".md") || endsWith(p.filename, ".markdown");

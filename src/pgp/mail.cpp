@@ -116,6 +116,7 @@ bool readAsText(const mime::Part& p) {
     const bool textType = p.contentType == "text/plain" || p.contentType == "text/markdown" ||
                           p.contentType == "text/x-markdown" || p.contentType == "text/html";
     if (!p.attachment) return textType;
+    if (endsWithAny(p.filename, {".gpg", ".pgp", ".asc"})) return false;
     return p.contentType != "text/html" && (textType || endsWithAny(p.filename, {".txt", ".md", ".markdown"}));
 }
 

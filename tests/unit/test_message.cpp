@@ -849,3 +849,15 @@ TEST_CASE("a message fed as a FETCH literal one byte at a time parses like the w
         checkSameParse(parseMessage(*literal), parseMessage(*sample));
     }
 }
+
+TEST_CASE("an OpenPGP file attached as text/plain is not read as the message's text") {
+    const std::string raw = toCrlf(
+        "From: a@b.c\nSubject: x\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+        "see the attachment\n--b\nContent-Type: text/plain\nContent-Disposition: attachment; filename=\"poc.txt.gpg\"\n\n"
+        "\x85\x01\x0c binary ciphertext\n--b\nContent-Type: text/plain\nContent-Disposition: attachment; "
+        "filename=\"notes.txt\"\n\nwrite-up text\n--b--\n");
+    auto m = parseMessage(raw);
+    CHECK(m.text.find("see the attachment") != std::string::npos);
+    CHECK(m.text.find("write-up text") != std::string::npos);
+    CHECK(m.text.find("binary ciphertext") == std::string::npos);
+}
