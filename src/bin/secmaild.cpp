@@ -6,8 +6,13 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <iostream>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include "secmaild/pgp/engine.hpp"
 #include "secmaild/service/daemon.hpp"
@@ -22,6 +27,14 @@ constexpr int kExitUnavailable = 69;
 constexpr int kExitSoftware = 70;
 constexpr int kExitIo = 74;
 constexpr int kExitConfig = 78;
+
+// secmaild-gpg-worker: beside this binary in a build tree, in libexec when installed.
+std::vector<std::string> gpgWorkerCommand() {
+    std::error_code ec;
+    auto beside = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "secmaild-gpg-worker";
+    if (!ec && ::access(beside.c_str(), X_OK) == 0) return {beside.string()};
+    return {std::string(SECMAILD_LIBEXEC_DIR) + "/secmaild-gpg-worker"};
+}
 
 void printProblems(const std::vector<secmaild::config::Problem>& problems) {
     for (const auto& p : problems) std::cerr << secmaild::config::describe(p) << "\n";
@@ -75,6 +88,7 @@ int main(int argc, char** argv) {
     }
     auto& rt = *loaded.runtime;
     (void)secmaild::setupLogging(rt.config.logLevel);
+    if (rt.openpgp) secmaild::service::startGpgWorkers(rt.config, *rt.openpgp, gpgWorkerCommand());
     try {
         if (once) {
             auto result = secmaild::service::runPass(rt);

@@ -239,6 +239,7 @@ LoadResult parseConfig(std::string_view text, const std::filesystem::path& file)
         }
         if (auto v = r.boolean("sign_answers")) g.signAnswers = *v;
         if (auto v = r.boolean("encrypt_answers")) g.encryptAnswers = *v;
+        if (auto v = r.integer("workers", 0, 16)) g.workers = static_cast<int>(*v);
         if (auto u = r.string("key_url")) {
             if (u->find_first_of(" \t\r\n") != std::string::npos)
                 r.problem("key_url", "must be a URL without spaces");

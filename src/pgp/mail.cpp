@@ -153,7 +153,7 @@ struct Piece {
 
 class Reader {
 public:
-    Reader(Gpg* gpg, const MailLimits& limits) : gpg_(gpg), limits_(limits) {}
+    Reader(Decrypter* gpg, const MailLimits& limits) : gpg_(gpg), limits_(limits) {}
 
     MailSecurity run(std::string_view raw, const mime::ParsedMessage& parsed) {
         readMessage(raw, parsed, 0, "", false);
@@ -451,7 +451,7 @@ private:
         }
     }
 
-    Gpg* gpg_;
+    Decrypter* gpg_;
     MailLimits limits_;
     MailSecurity out_;
     std::vector<Piece> pieces_;
@@ -461,7 +461,7 @@ private:
 
 }  // namespace
 
-MailSecurity readOpenPgp(std::string_view raw, const mime::ParsedMessage& parsed, Gpg* gpg, const MailLimits& limits) {
+MailSecurity readOpenPgp(std::string_view raw, const mime::ParsedMessage& parsed, Decrypter* gpg, const MailLimits& limits) {
     return Reader(gpg, limits).run(raw, parsed);
 }
 

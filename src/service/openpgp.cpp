@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "secmaild/store/sealer.hpp"
 #include "secmaild/util/strings.hpp"
@@ -41,14 +42,18 @@ std::optional<std::string> readSmallFile(const std::filesystem::path& path, std:
     return s.str();
 }
 
-std::optional<std::unique_ptr<pgp::Gpg>> openContext(const config::Config& c,
-                                                     const std::shared_ptr<const Secret>& passphrase,
-                                                     std::vector<config::Problem>& problems) {
+pgp::GpgOptions gpgOptions(const config::Config& c, const std::shared_ptr<const Secret>& passphrase) {
     pgp::GpgOptions options;
     options.home = c.gpg->home;
     options.passphrase = passphrase;
     options.maxPlaintextBytes = c.limits.maxMessageBytes;
-    auto gpg = pgp::Gpg::open(options);
+    return options;
+}
+
+std::optional<std::unique_ptr<pgp::Gpg>> openContext(const config::Config& c,
+                                                     const std::shared_ptr<const Secret>& passphrase,
+                                                     std::vector<config::Problem>& problems) {
+    auto gpg = pgp::Gpg::open(gpgOptions(c, passphrase));
     if (!gpg) {
         problems.push_back({c.file.string(), "gpg.home", gpg.error().message});
         return std::nullopt;
@@ -281,6 +286,31 @@ void unlockStore(const config::Config& c, OpenPgp& o, store::Store& store, bool 
         auto n = store.sealExistingRecords();
         spdlog::info("store.sealed_existing rows={}", n);
     }
+}
+
+void startGpgWorkers(const config::Config& c, OpenPgp& o, const std::vector<std::string>& command) {
+    if (!c.gpg || c.gpg->workers <= 0 || o.ourKey.fingerprint.empty()) return;
+    const auto count = static_cast<std::size_t>(c.gpg->workers);
+    // Started side by side: each costs an exec and a key listing.
+    std::vector<std::optional<Result<std::unique_ptr<pgp::GpgWorker>>>> started(2 * count);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < started.size(); ++i) {
+        threads.emplace_back([&, i] {
+            pgp::WorkerOptions w{command, gpgOptions(c, o.passphrase), i < count ? "" : o.ourKey.fingerprint};
+            started[i].emplace(pgp::GpgWorker::start(std::move(w)));
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (std::size_t i = 0; i < started.size(); ++i) {
+        auto& worker = *started[i];
+        if (!worker) {
+            spdlog::warn("gpg.worker_failed error=\"{}\" (GPGME runs in the daemon's threads instead)",
+                         worker.error().message);
+            continue;
+        }
+        (i < count ? o.readers : o.signers).push_back(std::move(worker).value());
+    }
+    spdlog::info("gpg.workers readers={} signers={}", o.readers.size(), o.signers.size());
 }
 
 Result<pgp::KeyInfo> createOurKey(const config::Config& c, std::optional<std::chrono::seconds> expiry) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "secmaild/pgp/protect.hpp"
+#include "secmaild/service/protect_ahead.hpp"
 #include "secmaild/smtp/client.hpp"
 
 namespace secmaild::service {
@@ -114,15 +115,17 @@ DrainResult drainOutbox(Runtime& rt, store::Store& store, const std::atomic<bool
         auto lease = start + (settings.timeout + std::chrono::seconds{5}) * 2 + std::chrono::minutes{5};
         auto due = store.claimDueOutbox(start, lease);
         if (!client) client.emplace(settings, rt.smtpPassword ? &*rt.smtpPassword : nullptr);
+        ProtectAhead ahead(rt, due);
         for (std::size_t i = 0; i < due.size(); ++i) {
             const auto& item = due[i];
             if (stop && stop->load()) {
                 releaseClaims(store, due, i, rt.clock->now());
                 return result;
             }
-            // Signed and encrypted here, by the sending thread's own GPGME
-            // context, so the gpg processes run beside message processing.
-            auto wire = protectForSending(rt, item);
+            // Signed and encrypted ahead by the signer workers, or here by the
+            // sending thread's own GPGME context: either way beside message processing.
+            auto ready = ahead.take(i);
+            auto wire = ready ? std::move(*ready) : protectForSending(rt, item);
             if (!wire) {
                 auto now = rt.clock->now();
                 if (now - item.createdAt >= settings.giveUpAfter) {

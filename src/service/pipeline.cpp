@@ -17,6 +17,7 @@
 #include "secmaild/report/fields.hpp"
 #include "secmaild/service/maintainer_mail.hpp"
 #include "secmaild/service/outbox.hpp"
+#include "secmaild/service/read_ahead.hpp"
 #include "secmaild/util/hash.hpp"
 #include "secmaild/util/strings.hpp"
 
@@ -28,16 +29,6 @@ using nlohmann::json;
 using report::Outcome;
 
 constexpr const char* kActor = "secmaild";
-
-mime::MessageLimits messageLimits(const config::Limits& l) {
-    mime::MessageLimits m;
-    m.scan.maxHeaderBytes = l.maxHeaderBytes;
-    m.scan.maxHeaderLine = l.maxHeaderLine;
-    m.scan.maxDepth = l.maxDepth;
-    m.scan.maxParts = l.maxParts;
-    m.maxTextBytes = l.maxTextBytes;
-    return m;
-}
 
 void addFlag(store::MessageVerdict& v, const std::string& flag) {
     if (std::find(v.flags.begin(), v.flags.end(), flag) == v.flags.end()) v.flags.push_back(flag);
@@ -73,18 +64,13 @@ std::vector<store::MessagePart> storedParts(mime::ParsedMessage& parsed) {
 
 class MessageProcessor {
 public:
-    MessageProcessor(Runtime& rt, std::int64_t id) : rt_(rt), store_(*rt.store), id_(id) {}
+    MessageProcessor(Runtime& rt, std::int64_t id, std::optional<ReadMessage> ahead)
+        : rt_(rt), store_(*rt.store), id_(id), ahead_(std::move(ahead)) {}
 
     Processed run() {
         row_ = store_.message(id_).value();
         now_ = rt_.clock->now();
-        {
-            const std::string raw = store_.rawMessage(id_);
-            parsed_ = mime::parseMessage(raw, messageLimits(rt_.config.limits));
-            pgp::MailLimits limits;
-            limits.message = messageLimits(rt_.config.limits);
-            security_ = pgp::readOpenPgp(raw, parsed_, rt_.openpgp ? rt_.openpgp->gpg.get() : nullptr, limits);
-        }
+        read();
         describe();
         describeOpenPgp();
 
@@ -101,6 +87,29 @@ public:
     }
 
 private:
+    // Parsed and decrypted here, or taken from the read ahead (read_ahead.hpp):
+    // read again when its worker failed, or when a signature there had no key
+    // and a key has been imported since.
+    void read() {
+        if (ahead_ && ahead_->failure) std::rethrow_exception(ahead_->failure);
+        if (ahead_ && !ahead_->workerFailed && !staleSignatures(*ahead_)) {
+            parsed_ = std::move(ahead_->parsed);
+            security_ = std::move(ahead_->security);
+            return;
+        }
+        const std::string raw = store_.rawMessage(id_);
+        auto m = readMessage(rt_, raw, rt_.openpgp ? rt_.openpgp->gpg.get() : nullptr);
+        parsed_ = std::move(m.parsed);
+        security_ = std::move(m.security);
+    }
+
+    bool staleSignatures(const ReadMessage& m) const {
+        if (!rt_.openpgp || m.keyImports == rt_.openpgp->keyImports) return false;
+        auto sigs = m.security.signatures();
+        return std::any_of(sigs.begin(), sigs.end(),
+                           [](const auto& s) { return s.status == pgp::SignatureStatus::UnknownKey; });
+    }
+
     void describe() {
         verdict_.bodySha256 = parsed_.bodySha256;
         if (!parsed_.messageId.empty()) verdict_.messageId = parsed_.messageId;
@@ -257,6 +266,7 @@ private:
                 spdlog::warn("reporter_key.import_failed report={} error=\"{}\"", reportId, imported.error().message);
                 continue;
             }
+            ++rt_.openpgp->keyImports;
             if (!reporterKey_) {
                 importedNow = true;
                 store_.addReporterKey({sender, fpr, source, reportId, id_, now_});
@@ -283,9 +293,7 @@ private:
             if (sig.status == pgp::SignatureStatus::UnknownKey && sig.fingerprint == fingerprint) unknown = true;
         if (!unknown) return;
         const std::string raw = store_.rawMessage(id_);
-        pgp::MailLimits limits;
-        limits.message = messageLimits(rt_.config.limits);
-        auto again = pgp::readOpenPgp(raw, mime::parseMessage(raw, limits.message), rt_.openpgp->gpg.get(), limits);
+        auto again = readMessage(rt_, raw, rt_.openpgp->gpg.get()).security;
         if (again.layers.size() == security_.layers.size()) security_.layers = std::move(again.layers);
     }
 
@@ -598,6 +606,7 @@ private:
     Runtime& rt_;
     store::Store& store_;
     std::int64_t id_;
+    std::optional<ReadMessage> ahead_;
     store::MessageRow row_;
     TimePoint now_;
     mime::ParsedMessage parsed_;
@@ -612,9 +621,9 @@ private:
 
 }  // namespace
 
-Processed processMessage(Runtime& rt, std::int64_t messageId) {
+Processed processMessage(Runtime& rt, std::int64_t messageId, std::optional<ReadMessage> ahead) {
     try {
-        return MessageProcessor(rt, messageId).run();
+        return MessageProcessor(rt, messageId, std::move(ahead)).run();
     } catch (const store::StoreError&) {
         throw;
     } catch (const std::exception& e) {
@@ -634,9 +643,11 @@ Processed processMessage(Runtime& rt, std::int64_t messageId) {
 
 int processPending(Runtime& rt, const std::atomic<bool>* stop, AnswerFeed* feed) {
     int count = 0;
-    for (auto id : rt.store->pendingMessages()) {
+    const auto ids = rt.store->pendingMessages();
+    ReadAhead ahead(rt, ids);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
         if (stop && stop->load()) break;
-        if (processMessage(rt, id).answerQueued && feed) feed->answered();
+        if (processMessage(rt, ids[i], ahead.take(i)).answerQueued && feed) feed->answered();
         ++count;
     }
     return count;

@@ -329,3 +329,42 @@ TEST_CASE("inline PGP from the gpg command line is decrypted, and a second, diff
     REQUIRE(answers.size() == 2);
     for (const auto& a : answers) CHECK(p.decryptMail(p.researcher_, a).decrypted);
 }
+
+TEST_CASE("two reports in one pass, read ahead in the GPGME workers: the second is signed by the key the first brought") {
+    PgpFixture p;
+    MuttMail first;
+    first.to = kSecurity;
+    first.subject = "Security issue";
+    first.body = kReport;
+    first.crypto = MuttCrypto::SignEncrypt;
+    first.attachPublicKey = true;
+    MuttMail second = first;
+    second.subject = "A second issue";
+    second.attachPublicKey = false;
+    p.f_.deliver(p.mutt(first, p.researcher_));
+    p.f_.deliver(p.mutt(second, p.researcher_));
+    auto run = p.f_.once();
+    REQUIRE(run.ok());
+    // Both were decrypted by the worker processes, not by the daemon itself.
+    CHECK(run.err.find("gpg.workers readers=2 signers=2") != std::string::npos);
+    CHECK(run.err.find("gpg.worker_failed") == std::string::npos);
+
+    // The second was read (in a worker) before the first's key was imported;
+    // it was checked again after the import, so its signature shows as valid.
+    auto shown = p.f_.ctlJson("show SEC-2026-0002");
+    auto pgp = shown["messages"][0]["openpgp"];
+    CHECK(pgp["decrypted"] == true);
+    REQUIRE(pgp["signatures"].size() == 1);
+    CHECK(pgp["signatures"][0]["status"] == "valid");
+    CHECK(pgp["signatures"][0]["signer"] == "reporter");
+    CHECK(shown["fields_missing"].empty());
+    // Both answers were signed and encrypted by the signer workers.
+    auto answers = p.rawInbox(kResearcher, 2);
+    REQUIRE(answers.size() == 2);
+    for (const auto& a : answers) {
+        auto inner = p.decryptMail(p.researcher_, a);
+        CHECK(inner.decrypted);
+        CHECK(inner.goodSignature);
+        CHECK(inner.signerFingerprint == p.ourFingerprint_);
+    }
+}

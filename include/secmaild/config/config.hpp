@@ -82,6 +82,9 @@ struct Gpg {
     bool signAnswers = true;
     bool encryptAnswers = true;  // to a reporter whose key is known
     std::string keyUrl;          // where reporters fetch our public key (said when we cannot decrypt)
+    // GPGME worker processes per busy thread (decrypting ahead of filing;
+    // signing answers ahead of sending); 0: GPGME in the daemon's own threads.
+    int workers = 2;
 };
 
 struct Maintainers {

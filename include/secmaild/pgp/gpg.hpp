@@ -107,17 +107,34 @@ struct GpgOptions {
     std::size_t maxSignerLookups = 8;
 };
 
+// What reading a mail needs from OpenPGP: decrypting and verifying. Gpg does
+// it in this process; GpgWorker (worker.hpp) in a small child process.
+class Decrypter {
+public:
+    virtual ~Decrypter() = default;
+    // Decrypts and verifies armored or binary OpenPGP data (an armored block
+    // may sit inside other text; gpg skips to it). Signed-only data, opaque or
+    // clearsigned, comes back as NotEncrypted with its plaintext. plaintext is
+    // empty unless ok().
+    virtual Decryption decrypt(std::string_view data) = 0;
+    // A detached signature over exact bytes (multipart/signed part 1, CRLF as received).
+    virtual Verification verifyDetached(std::string_view signedBytes, std::string_view signature) = 0;
+    // A "BEGIN PGP SIGNED MESSAGE" block; the plaintext is the signed text
+    // only, and is set only when a signature was found.
+    virtual Verification verifyClearsigned(std::string_view armored) = 0;
+};
+
 // Not thread-safe: one Gpg per thread. Several Gpg objects (in several
 // threads) may share one home; gpg-agent serialises their key operations.
 // A moved-from Gpg may only be destroyed or assigned to.
-class Gpg {
+class Gpg final : public Decrypter {
 public:
     // Creates the context on `home` (created with mode 0700 if missing; an
     // existing home is used as it is). Fails, naming the home and GPGME's
     // reason, when the home cannot be made or the OpenPGP engine is missing.
     // Does not start gpg: a broken home shows up in the first operation.
     static Result<Gpg> open(GpgOptions options);
-    ~Gpg();
+    ~Gpg() override;
     Gpg(Gpg&&) noexcept;
     Gpg& operator=(Gpg&&) noexcept;
     Gpg(const Gpg&) = delete;
@@ -129,16 +146,9 @@ public:
     // (a name, an email, a short key id) is refused rather than searched for.
     // None of these throw; failures are in the returned value.
 
-    // Decrypts and verifies armored or binary OpenPGP data (an armored block
-    // may sit inside other text; gpg skips to it). Signed-only data, opaque or
-    // clearsigned, comes back as NotEncrypted with its plaintext. plaintext is
-    // empty unless ok().
-    Decryption decrypt(std::string_view data);
-    // A detached signature over exact bytes (multipart/signed part 1, CRLF as received).
-    Verification verifyDetached(std::string_view signedBytes, std::string_view signature);
-    // A "BEGIN PGP SIGNED MESSAGE" block; the plaintext is the signed text
-    // only, and is set only when a signature was found.
-    Verification verifyClearsigned(std::string_view armored);
+    Decryption decrypt(std::string_view data) override;
+    Verification verifyDetached(std::string_view signedBytes, std::string_view signature) override;
+    Verification verifyClearsigned(std::string_view armored) override;
 
     // The key that signs from now on: a primary fingerprint whose secret key
     // is in this home and can sign. signDetached() and encrypt(..., true)

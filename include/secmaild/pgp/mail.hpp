@@ -75,7 +75,7 @@ struct MailSecurity {
 
 // `gpg` may be null (OpenPGP off): encrypted layers are then recorded as not
 // decrypted with that reason. Never throws for any input (bad_alloc aside).
-MailSecurity readOpenPgp(std::string_view raw, const mime::ParsedMessage& parsed, Gpg* gpg,
+MailSecurity readOpenPgp(std::string_view raw, const mime::ParsedMessage& parsed, Decrypter* gpg,
                          const MailLimits& limits = {});
 
 }  // namespace secmaild::pgp

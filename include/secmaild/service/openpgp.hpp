@@ -6,6 +6,7 @@
 // naming the file and key, with what to do.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "secmaild/config/config.hpp"
 #include "secmaild/pgp/gpg.hpp"
+#include "secmaild/pgp/worker.hpp"
 #include "secmaild/store/store.hpp"
 #include "secmaild/util/clock.hpp"
 
@@ -24,6 +26,15 @@ struct OpenPgp {
     std::unique_ptr<pgp::Gpg> senderGpg;  // the thread that sends (signs answers)
     pgp::KeyInfo ourKey;
     std::vector<pgp::KeyInfo> maintainerKeys;
+    // GPGME worker processes (pgp/worker.hpp), from startGpgWorkers():
+    // `readers` decrypt ahead of the processing thread (read_ahead.hpp),
+    // `signers` protect answers ahead of the sending thread
+    // (protect_ahead.hpp). Empty: the two contexts above do all the work.
+    std::vector<std::unique_ptr<pgp::GpgWorker>> readers;
+    std::vector<std::unique_ptr<pgp::GpgWorker>> signers;
+    // Key imports by the processing thread so far: a signature read ahead as
+    // "unknown key" is checked again when a key has come in since.
+    std::uint64_t keyImports = 0;
 
     bool isMaintainerKey(const std::string& fingerprint) const;
     // A maintainer's encryption-capable key for an address, if any.
@@ -55,6 +66,12 @@ std::vector<std::string> archiveRecipients(const config::Config& config, const O
 // sealed values as a placeholder, and the reason is returned as a Problem.
 void unlockStore(const config::Config& config, OpenPgp& openpgp, store::Store& store, bool mayWrite, TimePoint now,
                  std::vector<config::Problem>& problems);
+
+// Starts `[gpg] workers` readers and as many signers, each running
+// `command` (secmaild-gpg-worker). A worker that
+// cannot start is logged (gpg.worker_failed) and its work stays in this
+// process; nothing else changes.
+void startGpgWorkers(const config::Config& config, OpenPgp& openpgp, const std::vector<std::string>& command);
 
 // Makes secmaild's key pair for smtp.from in the configured home (secmailctl key init).
 Result<pgp::KeyInfo> createOurKey(const config::Config& config, std::optional<std::chrono::seconds> expiry);

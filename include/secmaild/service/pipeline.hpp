@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "secmaild/service/read_ahead.hpp"
 #include "secmaild/service/runtime.hpp"
 
 namespace secmaild::service {
@@ -21,7 +22,8 @@ struct Processed {
     bool answerQueued = false;
 };
 
-Processed processMessage(Runtime& runtime, std::int64_t messageId);
+// `ahead`: the message as a reader already parsed and decrypted it (read_ahead.hpp).
+Processed processMessage(Runtime& runtime, std::int64_t messageId, std::optional<ReadMessage> ahead = std::nullopt);
 class AnswerFeed;
 
 // Every pending message in arrival order; stops early (between messages) when
