@@ -92,7 +92,8 @@ struct Templates::Compiled {
 };
 
 const std::vector<std::string>& requiredTemplates() {
-    static const std::vector<std::string> names{"acknowledgment", "follow-up", "maintainer-notice", "escalation"};
+    static const std::vector<std::string> names{"acknowledgment", "follow-up",     "maintainer-notice", "escalation",
+                                                "status",         "reply",         "command-result"};
     return names;
 }
 

@@ -1,17 +1,24 @@
 // secmailctl: the companion command for admins and maintainers. A thin main:
 // each subcommand is a call into the core library (ingest is the pipeline,
-// the views are ctl/views.hpp).
+// the views are ctl/views.hpp, the actions service/actions.hpp).
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdlib>
+#include <map>
 #include <iostream>
 #include <iterator>
 
 #include "secmaild/ctl/deadlines.hpp"
 #include "secmaild/ctl/views.hpp"
 #include "secmaild/pgp/engine.hpp"
+#include "secmaild/report/commands.hpp"
+#include "secmaild/service/actions.hpp"
 #include "secmaild/service/openpgp.hpp"
 #include "secmaild/service/outbox.hpp"
 #include "secmaild/service/pipeline.hpp"
@@ -138,6 +145,55 @@ int maintainers(const secmaild::config::Config& c, bool json) {
     return 0;
 }
 
+// Who did it, for the audit trail: the login name (and the sudo user behind it).
+std::string actorName() {
+    const passwd* pw = ::getpwuid(::geteuid());
+    std::string actor = "secmailctl:" + std::string(pw ? pw->pw_name : std::to_string(::geteuid()));
+    if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) actor += " (sudo by " + std::string(sudo) + ")";
+    return actor;
+}
+
+// secmailctl ack|assess|...: the action through the same code path as a
+// signed mail command, then the status mail or reply is sent at once (the
+// daemon retries it if SMTP is down).
+int runAction(secmaild::service::Runtime& rt, const std::string& reportId, secmaild::report::Action action,
+              bool json) {
+    secmaild::report::normalizeAction(action);
+    secmaild::service::ActionOutcome outcome;
+    {
+        secmaild::store::Transaction tx(rt.store->db());
+        outcome = secmaild::service::applyAction(rt, *rt.store, reportId, action, actorName(), rt.clock->now());
+        tx.commit();
+    }
+    std::optional<std::string> sendError;
+    if (outcome.mailKind) {
+        rt.store->makeDurable(rt.clock->now());
+        auto drained = secmaild::service::drainOutbox(rt);
+        if (drained.connectionError) sendError = *drained.connectionError;
+    }
+    if (json) {
+        nlohmann::json j{{"report", reportId},
+                         {"action", outcome.description},
+                         {"done", outcome.done},
+                         {"refusal", outcome.done ? nlohmann::json(nullptr) : nlohmann::json(outcome.refusal)},
+                         {"state", outcome.done ? nlohmann::json(outcome.state) : nlohmann::json(nullptr)},
+                         {"stages_completed", outcome.stagesCompleted},
+                         {"mail", outcome.mailKind ? nlohmann::json(*outcome.mailKind) : nlohmann::json(nullptr)},
+                         {"mail_sent", outcome.mailKind && !sendError}};
+        std::cout << j.dump(2) << "\n";
+    } else if (!outcome.done) {
+        std::cerr << "secmailctl: " << reportId << ": refused: " << outcome.refusal << "\n";
+    } else {
+        std::cout << reportId << ": " << outcome.description << " (state " << outcome.state << ")";
+        for (const auto& s : outcome.stagesCompleted) std::cout << "; stage " << s << " done";
+        if (outcome.mailKind)
+            std::cout << "; " << *outcome.mailKind
+                      << (sendError ? " mail queued (SMTP unreachable; the daemon will retry)" : " mail sent");
+        std::cout << "\n";
+    }
+    return outcome.done ? 0 : kExitDataErr;
+}
+
 void print(const nlohmann::json& j, bool json, std::string (*asText)(const nlohmann::json&)) {
     if (json)
         std::cout << j.dump(2) << "\n";
@@ -176,6 +232,32 @@ int main(int argc, char** argv) {
     auto* keyExportCmd = keyCmd->add_subcommand("export", "print secmaild's public key (for the website, security.txt)");
     auto* maintainersCmd = app.add_subcommand("maintainers", "list the maintainers' keys (authority for commands)");
     maintainersCmd->add_flag("--json", json, "print JSON");
+
+    // Maintainer actions: the same as the signed mail commands (README, "Maintainer actions").
+    using secmaild::report::Verb;
+    secmaild::report::Action action;
+    std::map<CLI::App*, Verb> actionCmds;
+    auto addAction = [&](Verb verb, const std::string& help) {
+        auto* cmd = app.add_subcommand(std::string(secmaild::report::verbName(verb)), help);
+        cmd->add_option("id", reportId, "the report id")->required();
+        cmd->add_flag("--json", json, "print the outcome as JSON");
+        actionCmds[cmd] = verb;
+        return cmd;
+    };
+    addAction(Verb::Ack, "acknowledge receipt (completes the acknowledgment stage)");
+    addAction(Verb::Assess, "record the assessment and its severity")
+        ->add_option("--severity", action.severity, "none, low, medium, high or critical")
+        ->required();
+    addAction(Verb::Fix, "a fix is written");
+    addAction(Verb::Release, "the fix is released")->add_option("--version", action.version, "the version")->required();
+    addAction(Verb::Disclose, "set the public disclosure date")
+        ->add_option("--date", action.date, "YYYY-MM-DD")
+        ->required();
+    addAction(Verb::Close, "close the report")->add_option("--reason", action.reason, "why")->required();
+    addAction(Verb::Reopen, "reopen a closed report");
+    addAction(Verb::Assign, "say who handles it")->add_option("who", action.assignee, "a name or address")->required();
+    addAction(Verb::Note, "add an internal note (never sent)")->add_option("text", action.text, "the note")->required();
+    addAction(Verb::Reply, "send the reporter the text read from stdin, threaded with the report");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -201,7 +283,10 @@ int main(int argc, char** argv) {
     }
 
     secmaild::SystemClock clock;
-    const bool readOnly = !ingestCmd->parsed();
+    std::optional<Verb> verb;
+    for (const auto& [cmd, v] : actionCmds)
+        if (cmd->parsed()) verb = v;
+    const bool readOnly = !ingestCmd->parsed() && !verb;
     auto loaded = secmaild::service::loadRuntime(configPath, clock, readOnly, gnupgHome);
     if (!loaded.runtime) {
         for (const auto& p : loaded.problems) std::cerr << secmaild::config::describe(p) << "\n";
@@ -211,6 +296,19 @@ int main(int argc, char** argv) {
     auto& rt = *loaded.runtime;
     try {
         if (ingestCmd->parsed()) return ingest(rt);
+        if (verb) {
+            action.verb = *verb;
+            if (*verb == Verb::Reply) {
+                auto text = readStdin(secmaild::report::ActionLimits{}.maxTextBytes);
+                if (!text) {
+                    std::cerr << "secmailctl: reply: the text is longer than "
+                              << secmaild::report::ActionLimits{}.maxTextBytes << " bytes\n";
+                    return kExitDataErr;
+                }
+                action.text = std::move(*text);
+            }
+            return runAction(rt, reportId, std::move(action), json);
+        }
         if (listCmd->parsed()) print(secmaild::ctl::listReports(rt), json, secmaild::ctl::reportsAsText);
         if (messagesCmd->parsed()) print(secmaild::ctl::listMessages(rt), json, secmaild::ctl::messagesAsText);
         if (overdueCmd->parsed()) print(secmaild::ctl::overdueReports(rt), json, secmaild::ctl::overdueAsText);

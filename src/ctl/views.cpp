@@ -177,8 +177,16 @@ std::optional<json> showReport(service::Runtime& rt, const std::string& id) {
     for (const auto& m : rt.store->messagesOfReport(id))
         if (auto t = rt.store->unauthenticatedText(m.id))
             unauthenticated.push_back({{"message", m.id}, {"text", *t}});
+    json notes = json::array();
+    for (const auto& n : rt.store->notes(id))
+        notes.push_back({{"at", formatIsoUtc(n.at)}, {"actor", n.actor}, {"text", n.text}});
     return json{{"id", r->id},
                 {"state", r->state},
+                {"severity", optional(r->severity)},
+                {"assignee", optional(r->assignee)},
+                {"fixed_version", optional(r->fixedVersion)},
+                {"disclosure_date", optional(r->disclosureDate)},
+                {"notes", notes},
                 {"reporter", r->reporter},
                 {"reporter_key", optional(r->reporterKey)},
                 {"unauthenticated_text", unauthenticated},
@@ -227,6 +235,12 @@ std::string reportAsText(const json& r) {
     out << "  subject:   " << str(r["subject"]) << "\n";
     out << "  received:  " << str(r["received_at"]) << "\n";
     out << "  policy:    " << str(r["policy"]) << "\n";
+    out << "  severity:  " << str(r["severity"]) << "\n";
+    out << "  assignee:  " << str(r["assignee"]) << "\n";
+    if (!r["fixed_version"].is_null()) out << "  released:  " << str(r["fixed_version"]) << "\n";
+    if (!r["disclosure_date"].is_null()) out << "  discloses: " << str(r["disclosure_date"]) << "\n";
+    for (const auto& n : r["notes"])
+        out << "  note:      " << str(n["at"]) << " " << str(n["actor"]) << ": " << str(n["text"]) << "\n";
     out << "  missing:   " << list(r["fields_missing"]) << "\n\nFields\n";
     for (const auto& f : r["fields"]) {
         out << "  [" << str(f["name"]) << "] (" << str(f["how"]) << ")\n";

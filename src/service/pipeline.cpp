@@ -15,6 +15,7 @@
 #include "secmaild/pgp/protect.hpp"
 #include "secmaild/report/classify.hpp"
 #include "secmaild/report/fields.hpp"
+#include "secmaild/service/actions.hpp"
 #include "secmaild/service/maintainer_mail.hpp"
 #include "secmaild/service/outbox.hpp"
 #include "secmaild/service/read_ahead.hpp"
@@ -318,16 +319,7 @@ private:
 
     // How an answer to the reporter leaves: signed by us, and encrypted when
     // their key is known and usable (config [gpg]).
-    pgp::Protection answerProtection() const {
-        pgp::Protection p;
-        if (!rt_.openpgp) return p;
-        p.sign = rt_.config.gpg->signAnswers;
-        if (rt_.config.gpg->encryptAnswers && reporterKey_) {
-            auto key = rt_.openpgp->gpg->findKey(*reporterKey_);
-            if (key && key->canEncrypt) p.encryptTo = {*reporterKey_};
-        }
-        return p;
-    }
+    pgp::Protection answerProtection() const { return reporterProtection(rt_, reporterKey_); }
 
     void setOutcome(Outcome o, std::string reason) {
         verdict_.outcome = std::string(report::outcomeName(o));

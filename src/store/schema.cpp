@@ -9,7 +9,7 @@ namespace secmaild::store {
 
 namespace {
 
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: messages, reports, audit trail, outbox.
     R"sql(
 CREATE TABLE mailbox_state (
@@ -203,6 +203,32 @@ CREATE TABLE alerts (
     due_at     INTEGER NOT NULL,
     sent_at    INTEGER NOT NULL,
     PRIMARY KEY (report_id, key)
+) STRICT;
+)sql",
+    // 4: maintainer actions: who has a report, what was released and when it
+    // is disclosed, internal notes (sealed), and the signatures that have
+    // authorised a mail command (each only once).
+    R"sql(
+ALTER TABLE reports ADD COLUMN assignee TEXT;
+ALTER TABLE reports ADD COLUMN fixed_version TEXT;
+ALTER TABLE reports ADD COLUMN disclosure_date TEXT;
+
+CREATE TABLE notes (
+    id         INTEGER PRIMARY KEY,
+    report_id  TEXT NOT NULL REFERENCES reports(id),
+    at         INTEGER NOT NULL,
+    actor      TEXT NOT NULL,
+    text       TEXT NOT NULL
+) STRICT;
+CREATE INDEX notes_report ON notes(report_id);
+
+CREATE TABLE command_signatures (
+    fingerprint  TEXT NOT NULL,
+    signed_at    INTEGER NOT NULL,
+    digest       TEXT NOT NULL,
+    message_id   INTEGER NOT NULL REFERENCES messages(id),
+    used_at      INTEGER NOT NULL,
+    PRIMARY KEY (fingerprint, signed_at, digest)
 ) STRICT;
 )sql",
 };

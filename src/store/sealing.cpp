@@ -94,6 +94,7 @@ constexpr SealedColumn kSealedColumns[] = {
     {"reports", "reporter_name", "reports.reporter_name", true},
     {"report_fields", "value", "report_fields.value", true},
     {"outbox", "raw", "outbox.raw", false},
+    {"notes", "text", "notes.text", true},
 };
 
 std::string unsealedCondition(const SealedColumn& c) {

@@ -99,7 +99,7 @@ void Store::insertReport(const ReportRow& r) {
 namespace {
 constexpr const char* kReportColumns =
     "id, state, reporter, reporter_name, reply_to, subject, received_at, first_message, policy, created_at, updated_at, "
-    "reporter_key, severity";
+    "reporter_key, severity, assignee, fixed_version, disclosure_date";
 }  // namespace
 
 ReportRow Store::readReport(const Statement& s) const {
@@ -117,6 +117,9 @@ ReportRow Store::readReport(const Statement& s) const {
     r.updatedAt = fromUnix(s.integer(10));
     r.reporterKey = s.optText(11);
     r.severity = s.optText(12);
+    r.assignee = s.optText(13);
+    r.fixedVersion = s.optText(14);
+    r.disclosureDate = s.optText(15);
     return r;
 }
 
@@ -172,6 +175,50 @@ std::vector<FieldRow> Store::fields(const std::string& reportId) {
         out.push_back({stmt->text(0), unseal(stmt->text(1), "report_fields.value"), stmt->text(2), stmt->optInteger(3),
                        fromUnix(stmt->integer(4))});
     return out;
+}
+
+void Store::setReportDetail(const std::string& id, Detail detail, const std::string& value, TimePoint now) {
+    const char* column = detail == Detail::Severity         ? "severity"
+                         : detail == Detail::Assignee       ? "assignee"
+                         : detail == Detail::FixedVersion   ? "fixed_version"
+                                                            : "disclosure_date";
+    db_.cached(std::string("UPDATE reports SET ") + column + " = ?, updated_at = ?, next_alert_at = NULL WHERE id = ?")
+        ->bind(1, value)
+        .bind(2, toUnix(now))
+        .bind(3, id)
+        .run();
+}
+
+void Store::addNote(const NoteRow& note) {
+    db_.cached("INSERT INTO notes (report_id, at, actor, text) VALUES (?, ?, ?, ?)")
+        ->bind(1, note.reportId)
+        .bind(2, toUnix(note.at))
+        .bind(3, note.actor)
+        .bind(4, sealText(note.text, "notes.text"))
+        .run();
+}
+
+std::vector<NoteRow> Store::notes(const std::string& reportId) {
+    auto stmt = db_.cached("SELECT report_id, at, actor, text FROM notes WHERE report_id = ? ORDER BY at, id");
+    stmt->bind(1, reportId);
+    std::vector<NoteRow> out;
+    while (stmt->step())
+        out.push_back({stmt->text(0), fromUnix(stmt->integer(1)), stmt->text(2), unseal(stmt->text(3), "notes.text")});
+    return out;
+}
+
+bool Store::useCommandSignature(const std::string& fingerprint, TimePoint signedAt, std::string_view signedText,
+                                std::int64_t messageId, TimePoint now) {
+    auto stmt = db_.cached(
+        "INSERT OR IGNORE INTO command_signatures (fingerprint, signed_at, digest, message_id, used_at) "
+        "VALUES (?, ?, ?, ?, ?)");
+    stmt->bind(1, fingerprint)
+        .bind(2, toUnix(signedAt))
+        .bind(3, contentHash(signedText))
+        .bind(4, messageId)
+        .bind(5, toUnix(now))
+        .run();
+    return db_.changes() > 0;
 }
 
 void Store::completeStage(const std::string& reportId, const std::string& stage, TimePoint at,

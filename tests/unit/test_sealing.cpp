@@ -55,7 +55,7 @@ std::int64_t fileEverything(Store& store, const std::string& secret) {
     part.data = "attachment " + secret;
     v.parts.push_back(part);
     ReportRow r{"SEC-2026-0001", "new", "a@b.c", "reporter " + secret, "a@b.c", "report " + secret, kNow, id, "p",
-                kNow, kNow, std::nullopt, std::nullopt};
+                kNow, kNow, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
     store.insertReport(r);
     v.reportId = r.id;
     store.recordVerdict(id, v, kNow);

@@ -85,7 +85,7 @@ TEST_CASE("a rolled-back transaction leaves no report and no outbox item behind"
         Transaction tx(store.db());
         ReportRow r{
             "SEC-2026-0001", "new",       "a@b.c", std::nullopt, "a@b.c", std::nullopt, kNow, id, "p", kNow, kNow,
-            std::nullopt,    std::nullopt};
+            std::nullopt,    std::nullopt, std::nullopt, std::nullopt, std::nullopt};
         store.insertReport(r);
         OutboxItem o;
         o.createdAt = kNow;
@@ -181,7 +181,7 @@ TEST_CASE("messages are found again by the Message-IDs of their report's thread"
     auto store = Store::open(dir / "s.db");
     auto id = store.storeIncoming(imapMessage(1, "m"), kNow);
     store.insertReport({"SEC-2026-0001", "new", "a@b.c", std::nullopt, "a@b.c", std::nullopt, kNow, id, "p", kNow, kNow,
-                        std::nullopt, std::nullopt});
+                        std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
     store.addThreadMessageId("<ack@x.org>", "SEC-2026-0001");
     CHECK(store.reportForMessageIds({"<unknown@y>", "<ack@x.org>"}) == "SEC-2026-0001");
     CHECK_FALSE(store.reportForMessageIds({"<unknown@y>"}));

@@ -122,7 +122,18 @@ struct ReportRow {
     TimePoint createdAt;
     TimePoint updatedAt;
     std::optional<std::string> reporterKey;  // fingerprint of the reporter's OpenPGP key
-    std::optional<std::string> severity;     // low, medium, high, critical
+    std::optional<std::string> severity;     // none, low, medium, high, critical
+    std::optional<std::string> assignee;
+    std::optional<std::string> fixedVersion;    // what the release action named
+    std::optional<std::string> disclosureDate;  // YYYY-MM-DD, from the disclose action
+};
+
+// An internal note on a report (sealed at rest).
+struct NoteRow {
+    std::string reportId;
+    TimePoint at;
+    std::string actor;
+    std::string text;
 };
 
 struct AlertRow {

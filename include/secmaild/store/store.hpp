@@ -99,6 +99,16 @@ public:
     void completeStage(const std::string& reportId, const std::string& stage, TimePoint at, const std::string& actor);
     std::vector<StageRow> stages(const std::string& reportId);
     void setReporterKey(const std::string& reportId, const std::string& fingerprint);
+    // Maintainer actions (service/actions.hpp); each also touches updated_at
+    // and makes the alert plan be recomputed.
+    enum class Detail { Severity, Assignee, FixedVersion, DisclosureDate };
+    void setReportDetail(const std::string& reportId, Detail detail, const std::string& value, TimePoint now);
+    void addNote(const NoteRow& note);
+    std::vector<NoteRow> notes(const std::string& reportId);
+    // Records that this signature (signer, creation time, digest of the signed
+    // text) authorised a mail command; false when it already had: a replay.
+    bool useCommandSignature(const std::string& fingerprint, TimePoint signedAt, std::string_view signedText,
+                             std::int64_t messageId, TimePoint now);
 
     // --- escalation
     // Open reports whose alert plan is unknown or due by `now`.
