@@ -258,6 +258,7 @@ LoadResult parseConfig(std::string_view text, const std::filesystem::path& file)
     if (auto t = section("maintainers", false)) {
         TableReader r(t, "maintainers", fileName, problems);
         if (auto p = r.path("keys", base, true)) c.maintainers.keysFile = *p;
+        if (auto d = r.duration("command_max_age", std::chrono::seconds{60})) c.maintainers.commandMaxAge = *d;
         r.rejectUnknownKeys();
     }
 

@@ -30,6 +30,7 @@ bool Calendar::isBusinessDay(std::int64_t daysSinceEpoch) const {
 
 TimePoint Calendar::due(TimePoint anchor, const Window& window) const {
     using namespace std::chrono;
+    if (window.unit == Window::Unit::Seconds) return anchor + seconds{window.amount};
     if (window.unit == Window::Unit::Hours) return anchor + hours{window.amount};
 
     auto local = zone_->to_local(anchor);

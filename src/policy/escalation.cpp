@@ -78,8 +78,9 @@ private:
     // with the calendar (DST, holidays), bounded so a report overdue for
     // years costs no more than a few thousand steps.
     Step latestStep(TimePoint from, const Window& every) const {
-        if (every.unit == Window::Unit::Hours) {
-            const auto period = std::chrono::hours{every.amount};
+        if (every.unit == Window::Unit::Hours || every.unit == Window::Unit::Seconds) {
+            const std::chrono::seconds period =
+                every.unit == Window::Unit::Hours ? std::chrono::hours{every.amount} : std::chrono::seconds{every.amount};
             int n = now_ < from ? 0 : static_cast<int>((now_ - from) / period);
             return {n, from + period * n, from + period * (n + 1)};
         }

@@ -53,7 +53,12 @@ std::optional<Window> parseWindow(std::string_view text) {
     Window w;
     w.amount = std::stoll(t.substr(0, i));
     std::string unit = trimmed(std::string_view(t).substr(i));
-    if (unit == "h" || unit == "hour" || unit == "hours")
+    if (unit == "s" || unit == "second" || unit == "seconds") {
+        w.unit = Window::Unit::Seconds;
+    } else if (unit == "m" || unit == "minute" || unit == "minutes") {
+        w.unit = Window::Unit::Seconds;
+        w.amount *= 60;
+    } else if (unit == "h" || unit == "hour" || unit == "hours")
         w.unit = Window::Unit::Hours;
     else if (unit == "d" || unit == "day" || unit == "days")
         w.unit = Window::Unit::Days;
@@ -65,7 +70,10 @@ std::optional<Window> parseWindow(std::string_view text) {
 }
 
 std::string describeWindow(const Window& w) {
-    const char* unit = w.unit == Window::Unit::Hours ? "hour" : w.unit == Window::Unit::Days ? "day" : "business day";
+    const char* unit = w.unit == Window::Unit::Seconds ? "second"
+                       : w.unit == Window::Unit::Hours ? "hour"
+                       : w.unit == Window::Unit::Days  ? "day"
+                                                       : "business day";
     return std::to_string(w.amount) + " " + unit + (w.amount == 1 ? "" : "s");
 }
 

@@ -41,6 +41,16 @@ std::string subjectFor(const policy::Alert& a, const std::string& reportId, cons
     return "[" + reportId + "]";
 }
 
+// The mail command that completes a stage, as a maintainer would write it.
+std::string commandExample(const std::string& action) {
+    if (action.empty()) return "";
+    if (action == "assess") return "#assess severity=low|medium|high|critical";
+    if (action == "release") return "#release version=VERSION";
+    if (action == "disclose") return "#disclose date=YYYY-MM-DD";
+    if (action == "close") return "#close reason=\"...\"";
+    return "#" + action;
+}
+
 }  // namespace
 
 policy::ReportFacts reportFacts(store::Store& store, const store::ReportRow& report) {
@@ -87,6 +97,7 @@ EscalationResult runEscalations(Runtime& rt, TimePoint now) {
                                                                : rt.policy.stage(stage->anchor)->title)
                                   : "";
             ctx["action"] = stage ? stage->completedBy : "";
+            ctx["command"] = commandExample(stage ? stage->completedBy : "");
             ctx["due"] = alert.deadline ? rt.calendar.formatLocal(*alert.deadline) : "";
             ctx["late"] = alert.deadline ? spanText(std::chrono::duration_cast<std::chrono::seconds>(now - *alert.deadline))
                                          : "";

@@ -27,7 +27,7 @@ std::int64_t queueMaintainerMail(Runtime& rt, store::Store& store, const Maintai
     store::OutboxItem item;
     item.createdAt = now;
     item.kind = m.kind;
-    item.reportId = m.reportId;
+    if (!m.reportId.empty()) item.reportId = m.reportId;
     item.inReplyTo = m.aboutMessage;
     item.recipient = m.to;
     item.envelopeFrom = rt.config.smtp.from;
@@ -40,7 +40,7 @@ std::int64_t queueMaintainerMail(Runtime& rt, store::Store& store, const Maintai
     item.protection = pgp::protectionJson(protection);
     auto id = store.enqueue(item);
     // Replies and bounces to it belong to the report's thread.
-    store.addThreadMessageId(mail.messageId, m.reportId);
+    if (!m.reportId.empty()) store.addThreadMessageId(mail.messageId, m.reportId);
     return id;
 }
 

@@ -16,6 +16,7 @@
 #include "secmaild/report/classify.hpp"
 #include "secmaild/report/fields.hpp"
 #include "secmaild/service/actions.hpp"
+#include "secmaild/service/mail_commands.hpp"
 #include "secmaild/service/maintainer_mail.hpp"
 #include "secmaild/service/outbox.hpp"
 #include "secmaild/service/read_ahead.hpp"
@@ -368,6 +369,15 @@ private:
             return;
         }
         answerTo_ = *to;
+        // A maintainer's command (signed) or a refused attempt at one: never a report.
+        CommandMail command{id_, row_.receivedAt, toLower(parsed_.from.front().address), parsed_.subject, parsed_.text,
+                            &security_};
+        if (auto c = handleMailCommands(rt_, store_, command, now_); c.handled) {
+            setOutcome(Outcome::Command, c.reason);
+            verdict_.reportId = c.reportId;
+            if (c.refused) addFlag(verdict_, "command-refused");
+            return;
+        }
         if (auto reportId = followUpTarget()) {
             followUp(*reportId);
             return;
@@ -576,6 +586,7 @@ private:
         }
         setOutcome(Outcome::FollowUp, "a follow-up to " + reportId);
         verdict_.reportId = reportId;
+        if (report.state == "closed") reopenForTriage(report);
         if (verdict_.messageId) store_.addThreadMessageId(*verdict_.messageId, reportId);
         store_.touchReport(reportId, now_);
         std::set<report::Field> present;
@@ -593,6 +604,31 @@ private:
         takeReporterKeys(reportId);
         audit(reportId, "follow-up.received", {{"same_reporter", true}, {"fields_added", added}});
         if (missingAfter < missingBefore) queueAnswer(reportId, "follow-up-acknowledgment", "follow-up", false);
+    }
+
+    // The reporter wrote again on a closed report: it is open for triage
+    // again, and the maintainers hear of it (metadata only).
+    void reopenForTriage(const store::ReportRow& report) {
+        store_.setReportState(report.id, "reopened", now_);
+        audit(report.id, "report.reopened", {{"by", "reporter mail"}});
+        spdlog::info("report.reopened id={} by=reporter", report.id);
+        std::set<std::string> to(rt_.config.notify.maintainers.begin(), rt_.config.notify.maintainers.end());
+        if (!rt_.policy.escalation.levels.empty())
+            to.insert(rt_.policy.escalation.levels.front().addresses.begin(),
+                      rt_.policy.escalation.levels.front().addresses.end());
+        for (const auto& address : to) {
+            MaintainerMail m;
+            m.reportId = report.id;
+            m.aboutMessage = id_;
+            m.to = address;
+            m.kind = "maintainer-notice";
+            m.subject = "[" + report.id + "] Reopened: the reporter wrote again";
+            m.body = report.id + " was closed. Its reporter (" + report.reporter +
+                     ") has written again, so it is open for triage again.\n\nSee it with:\n\n  secmailctl --config " +
+                     rt_.config.file.string() + " show " + report.id + "\n\nThis mail was sent automatically by secmaild (" +
+                     rt_.config.smtp.from + ").\n";
+            queueMaintainerMail(rt_, store_, m, now_);
+        }
     }
 
     Runtime& rt_;

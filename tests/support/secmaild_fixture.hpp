@@ -45,7 +45,10 @@ inline const std::string kComplete =
 
 class Fixture {
 public:
-    explicit Fixture(const std::string& extraConfig = "") {
+    // `policy`: a policy file instead of the shipped personal-chatter one.
+    explicit Fixture(const std::string& extraConfig = "", std::filesystem::path policy = {})
+        : policy_(policy.empty() ? std::filesystem::path(SECMAILD_SOURCE_DIR) / "config/policies/personal-chatter.toml"
+                                 : std::move(policy)) {
         // The servers' unprivileged processes must pass through (not list) our directory.
         std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all |
                                                       std::filesystem::perms::group_exec |
@@ -66,7 +69,7 @@ public:
             << imapExtra << "[smtp]\nurl = \"" << env_->smtpUrl() << "\"\ntls = \"none\"\nfrom = \"" << kSecurity
             << "\"\nfrom_name = \"Example security team\"\ntimeout = \"10s\"\nretry_base = \"1s\"\n"
             << "[store]\npath = \"store.db\"\n[policy]\nfile = \""
-            << (source / "config/policies/personal-chatter.toml").string() << "\"\n[templates]\ndir = \""
+            << policy_.string() << "\"\n[templates]\ndir = \""
             << (source / "config/templates").string() << "\"\n"
             << extraConfig;
     }
@@ -121,12 +124,14 @@ public:
     }
 
     std::filesystem::path config() const { return dir_ / "secmaild.toml"; }
+    const std::filesystem::path& policy() const { return policy_; }
     MailEnv& env() { return *env_; }
     const testing::TempDir& dir() const { return dir_; }
 
 private:
     testing::TempDir dir_;
     std::unique_ptr<MailEnv> env_;
+    std::filesystem::path policy_;
 };
 
 

@@ -2,6 +2,7 @@
 // kind of mistake is refused with the file and the key.
 #include <doctest/doctest.h>
 
+#include "secmaild/policy/calendar.hpp"
 #include "secmaild/policy/policy.hpp"
 #include "secmaild/policy/versions.hpp"
 
@@ -145,6 +146,18 @@ TEST_CASE("windows are written in hours, days or business days") {
     CHECK_FALSE(parseWindow("soon"));
     CHECK_FALSE(parseWindow("5 fortnights"));
     CHECK_FALSE(parseWindow(""));
+}
+
+TEST_CASE("drill windows in seconds and minutes are kept as seconds and counted exactly") {
+    CHECK(parseWindow("30s")->unit == Window::Unit::Seconds);
+    CHECK(parseWindow("10 minutes")->amount == 600);
+    CHECK(parseWindow("2m")->amount == 120);
+    CHECK(describeWindow(*parseWindow("90s")) == "90 seconds");
+    Policy policy;
+    auto calendar = Calendar::forPolicy(policy);
+    REQUIRE(calendar);
+    const auto anchor = fromUnix(1795473753);
+    CHECK(calendar->due(anchor, *parseWindow("8s")) == anchor + std::chrono::seconds{8});
 }
 
 TEST_CASE("version patterns compare numerically, not as text") {

@@ -91,6 +91,10 @@ struct Maintainers {
     // One armored file with the maintainers' public keys: the only keys that
     // carry authority, and the keys maintainer mail is encrypted to.
     std::filesystem::path keysFile;
+    // A signed mail command whose signature is older than this (measured
+    // against the mail's arrival) is refused: a signed mail seen in a Cc or
+    // an archive cannot be replayed later.
+    std::chrono::seconds commandMaxAge = std::chrono::hours{72};
 };
 
 struct Notify {

@@ -19,11 +19,14 @@
 namespace secmaild::policy {
 
 struct Window {
-    enum class Unit { Hours, Days, BusinessDays };
+    // Seconds: "90s", "10 minutes" — for drills and tests, where a policy is
+    // compressed to run in real time.
+    enum class Unit { Seconds, Hours, Days, BusinessDays };
     Unit unit = Unit::Hours;
     std::int64_t amount = 0;
 };
-// "24h", "72 hours", "7d", "14 days", "5bd", "5 business days".
+// "24h", "72 hours", "7d", "14 days", "5bd", "5 business days"; also "30s",
+// "10m", "10 minutes" (kept as seconds).
 std::optional<Window> parseWindow(std::string_view text);
 std::string describeWindow(const Window& w);  // "24 hours", "5 business days"
 

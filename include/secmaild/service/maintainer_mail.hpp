@@ -14,7 +14,7 @@
 namespace secmaild::service {
 
 struct MaintainerMail {
-    std::string reportId;
+    std::string reportId;                      // "" for mail about no report (a refused command)
     std::optional<std::int64_t> aboutMessage;  // the incoming message it is about, if any
     std::string to;
     std::string kind;  // outbox kind: "maintainer-notice", "escalation"
