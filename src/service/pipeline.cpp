@@ -14,6 +14,7 @@
 #include "secmaild/pgp/mail.hpp"
 #include "secmaild/pgp/protect.hpp"
 #include "secmaild/report/classify.hpp"
+#include "secmaild/report/cvss4.hpp"
 #include "secmaild/report/fields.hpp"
 #include "secmaild/service/actions.hpp"
 #include "secmaild/service/mail_commands.hpp"
@@ -552,11 +553,13 @@ private:
         ctx["key_known"] = keyConflict_ ? keyConflict_->first : "";
         ctx["key_offered"] = keyConflict_ ? keyConflict_->second : "";
         json fields = json::array();
+        std::string suggestion;
         for (const auto& f : store_.fields(reportId)) {
             std::string label = f.name;
             if (auto field = report::fieldFromKey(f.name))
                 if (const auto* rule = rt_.policy.fieldRule(*field)) label = rule->label;
             fields.push_back({{"label", label}, {"value", f.value}});
+            if (f.name == report::fieldKey(report::Field::Cvss)) suggestion = severitySuggestion(f.value);
         }
         for (const auto& address : rt_.config.notify.maintainers) {
             auto key = maintainerKey(rt_, address);
@@ -564,6 +567,9 @@ private:
             c["with_fields"] = key.has_value();
             c["without_fields"] = !key;
             c["fields"] = key ? fields : json::array();
+            // Read from the report: only in the mail encrypted to the maintainer.
+            c["severity_suggestion"] = key ? suggestion : "";
+            c["has_severity_suggestion"] = key && !suggestion.empty();
             queueMaintainerMail(rt_, store_,
                                 {reportId, id_, address, "maintainer-notice", "[" + reportId + "] New security report",
                                  rt_.templates.render("maintainer-notice", c)},
@@ -604,6 +610,18 @@ private:
         takeReporterKeys(reportId);
         audit(reportId, "follow-up.received", {{"same_reporter", true}, {"fields_added", added}});
         if (missingAfter < missingBefore) queueAnswer(reportId, "follow-up-acknowledgment", "follow-up", false);
+    }
+
+    // "CVSS:3.1/AV:N/... scores 9.8: critical" — a hint for the maintainer's
+    // assessment, never set as the severity.
+    static std::string severitySuggestion(const std::string& value) {
+        auto vector = report::parseCvssVector(value);
+        if (!vector) return "";
+        auto score = report::cvssScore(*vector);
+        if (!score) return "";
+        char text[16];
+        std::snprintf(text, sizeof text, "%.1f", *score);
+        return vector->vector + " scores " + text + ": " + std::string(report::cvssRatingName(report::cvssRating(*score)));
     }
 
     // The reporter wrote again on a closed report: it is open for triage

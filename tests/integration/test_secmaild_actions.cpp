@@ -170,13 +170,17 @@ TEST_CASE("a compressed policy on real servers: escalations, refused and signed 
     std::string replay = std::regex_replace(signedAssess, std::regex("Message-ID: <[^>]*>", std::regex::icase),
                                             "Message-ID: <replayed-1@example.org>");
     REQUIRE(replay != signedAssess);
+    // Waits until the lead has n refusals about the report; returns how many came.
+    auto waitForRefusals = [&](std::size_t n) {
+        const auto until = std::chrono::steady_clock::now() + 40s;
+        while (countStartingWith(subjectsIn(f, kLead), "[" + id + "] Refused") < n &&
+               std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(250ms);
+        return countStartingWith(subjectsIn(f, kLead), "[" + id + "] Refused");
+    };
     const auto refusedBefore = countStartingWith(subjectsIn(f, kLead), "[" + id + "] Refused");
     f.deliver(replay, kLead);
-    const auto end = std::chrono::steady_clock::now() + 40s;
-    while (countStartingWith(subjectsIn(f, kLead), "[" + id + "] Refused") == refusedBefore &&
-           std::chrono::steady_clock::now() < end)
-        std::this_thread::sleep_for(250ms);
-    CHECK(countStartingWith(subjectsIn(f, kLead), "[" + id + "] Refused") == refusedBefore + 1);
+    CHECK(waitForRefusals(refusedBefore + 1) == refusedBefore + 1);
     bool sawReplay = false;
     auto afterReplay = f.ctlJson("show " + id);
     for (const auto& a : afterReplay["audit"])
@@ -187,13 +191,6 @@ TEST_CASE("a compressed policy on real servers: escalations, refused and signed 
 
     // Signed by the lead, but From another maintainer's address: refused, and
     // the answer goes to the signing key's address, not to the From line.
-    auto waitForRefusals = [&](std::size_t n) {
-        const auto until = std::chrono::steady_clock::now() + 40s;
-        while (countStartingWith(subjectsIn(f, kLead), "[" + id + "] Refused") < n &&
-               std::chrono::steady_clock::now() < until)
-            std::this_thread::sleep_for(250ms);
-        return countStartingWith(subjectsIn(f, kLead), "[" + id + "] Refused");
-    };
     const std::regex fromLine("\nFrom: [^\r\n]*");
     MuttMail fix = assess;
     fix.body = "#fix\n";
