@@ -17,6 +17,7 @@
 #include "secmaild/report/cvss4.hpp"
 #include "secmaild/report/fields.hpp"
 #include "secmaild/service/actions.hpp"
+#include "secmaild/service/bounces.hpp"
 #include "secmaild/service/mail_commands.hpp"
 #include "secmaild/service/maintainer_mail.hpp"
 #include "secmaild/service/outbox.hpp"
@@ -356,10 +357,18 @@ private:
         }
         if (auto automatic = report::detectAutomatic(parsed_, rt_.config.ownAddresses())) {
             setOutcome(automatic->outcome, automatic->reason);
-            // A bounce or vacation notice about one of our answers belongs to its report.
-            if (auto reportId = store_.reportForMessageIds(referencedIds())) {
+            // A bounce or vacation notice about one of our mails belongs to its
+            // report; a bounce names it in the headers it returns.
+            auto ids = referencedIds();
+            if (automatic->outcome == Outcome::Bounce) {
+                auto returned = returnedMessageIds(store_.rawMessage(id_));
+                ids.insert(ids.end(), returned.begin(), returned.end());
+            }
+            if (auto reportId = store_.reportForMessageIds(ids)) {
                 verdict_.reportId = reportId;
                 audit(reportId, "message.automatic", {{"outcome", verdict_.outcome}, {"reason", automatic->reason}});
+                if (automatic->outcome == Outcome::Bounce)
+                    escalateBouncedEscalations(rt_, store_, *reportId, ids, id_, now_);
             }
             return;
         }

@@ -4,9 +4,13 @@
 // after the stage is done.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "../support/runtime_fixture.hpp"
 #include "secmaild/ctl/deadlines.hpp"
 #include "secmaild/mime/message.hpp"
+#include "secmaild/service/bounces.hpp"
 #include "secmaild/service/escalations.hpp"
 
 using namespace secmaild;
@@ -129,4 +133,58 @@ TEST_CASE("secmailctl overdue lists what is late and since when; timeline shows 
     CHECK((*timeline)["stages"][1]["alerts"][0]["kind"] == "missed");
     CHECK((*timeline)["stages"][4]["due"].is_null());  // disclosure waits for the release
     CHECK_FALSE(ctl::reportTimeline(f.rt(), "SEC-1999-0001"));
+}
+
+TEST_CASE("a bounced escalation is matched to its level and the next level is told at once") {
+    // The shipped policy with a dead first-level address and a live second level.
+    testing::TempDir policyDir;
+    std::ifstream in(std::filesystem::path(SECMAILD_SOURCE_DIR) / "config/policies/personal-chatter.toml");
+    std::string policy((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string level = "addresses = [\"security@personal-chatter.org\"]\nafter = \"";
+    auto first = policy.find(level);
+    REQUIRE(first != std::string::npos);
+    policy.replace(first, level.size(), "addresses = [\"dead@example.org\"]\nafter = \"");
+    auto second = policy.find(level);
+    REQUIRE(second != std::string::npos);
+    policy.replace(second, level.size(), "addresses = [\"lead@example.org\"]\nafter = \"");
+    std::ofstream(policyDir / "p.toml") << policy;
+
+    RuntimeFixture f((policyDir / "p.toml").string());
+    REQUIRE_MESSAGE(f.ok(), f.problems());
+    const TimePoint received = f.clock().now();
+    auto id = *f.ingest(kReport).reportId;
+    f.store().completeStage(id, "acknowledgment", received, "test");
+    service::runEscalations(f.rt(), received + std::chrono::hours{72});
+    std::optional<store::OutboxItem> missed;
+    for (auto& m : escalationMails(f.store(), id))
+        if (subjectOf(m.raw).find("MISSED") != std::string::npos) missed = m;
+    REQUIRE(missed);
+    REQUIRE(missed->recipient == "dead@example.org");
+
+    // Postfix's bounce: the returned headers name the escalation; nothing else does.
+    const std::string dsn =
+        "From: MAILER-DAEMON@mail.example.org (Mail Delivery System)\r\nTo: security@example.org\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\n"
+        "Message-ID: <bounce-1@mail.example.org>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n"
+        "--b1\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not\r\n"
+        "be delivered.\r\n--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.example.org\r\n\r\n"
+        "Final-Recipient: rfc822; dead@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: security@example.org\r\nTo: dead@example.org\r\n"
+        "Subject: " + subjectOf(missed->raw) + "\r\nMessage-ID: " + missed->messageId + "\r\n\r\n--b1--\r\n";
+    f.clock().advance(std::chrono::hours{72} + std::chrono::minutes{5});
+    CHECK(service::returnedMessageIds(dsn) == std::vector<std::string>{missed->messageId});
+    auto bounced = f.ingest(dsn);
+    CHECK(bounced.outcome == "bounce");
+    CHECK(bounced.reportId == id);
+    CHECK_FALSE(bounced.answerQueued);
+    std::vector<store::OutboxItem> toLead;
+    for (auto& m : escalationMails(f.store(), id))
+        if (m.recipient == "lead@example.org") toLead.push_back(m);
+    REQUIRE(toLead.size() == 1);
+    CHECK(subjectOf(toLead[0].raw).find("bounced") != std::string::npos);
+    CHECK(mime::parseMessage(toLead[0].raw).text.find("dead@example.org") != std::string::npos);
+    bool audited = false;
+    for (const auto& a : f.store().auditOf(id)) audited = audited || a.event == "escalation.bounced";
+    CHECK(audited);
 }
