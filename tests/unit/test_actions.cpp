@@ -208,3 +208,49 @@ TEST_CASE("a reply goes to the reporter threaded with the report, as the maintai
     // The text is in the outbox (sealed at rest when [gpg] is on), never in the audit trail.
     for (const auto& a : f.store().auditOf(id)) CHECK(a.detail.find("browser") == std::string::npos);
 }
+
+TEST_CASE("a critical report walked through PersonaLab's policy: business-day assessment, then resolution by release") {
+    // Friday 2026-11-27 10:00 UTC: five business days later is Friday 2026-12-04.
+    RuntimeFixture f("personalab.toml", "", fromUnix(1795773600));
+    REQUIRE_MESSAGE(f.ok(), f.problems());
+    auto id = *f.ingest(kReport).reportId;
+    REQUIRE(apply(f, id, make(Verb::Ack)).stagesCompleted == std::vector<std::string>{"acknowledgment"});
+    auto before = ctl::reportTimeline(f.rt(), id);
+    REQUIRE(before);
+    for (const auto& s : (*before)["stages"]) {
+        if (s["stage"] == "assessment") CHECK(s["due"] == "2026-12-04T10:00:00Z");
+        if (s["stage"] == "resolution") CHECK(s["conditional"] == true);  // only for critical; no severity yet
+    }
+    f.clock().advance(std::chrono::hours{24 * 3});
+    Action assess = make(Verb::Assess);
+    assess.severity = "critical";
+    CHECK(apply(f, id, assess).stagesCompleted == std::vector<std::string>{"assessment"});
+    auto after = ctl::reportTimeline(f.rt(), id);
+    REQUIRE(after);
+    for (const auto& s : (*after)["stages"])
+        if (s["stage"] == "resolution") {
+            CHECK(s["state"] == "open");  // critical: the 90-day window applies
+            CHECK(s["conditional"] == false);
+        }
+    Action release = make(Verb::Release);
+    release.version = "1.4.0";
+    CHECK(apply(f, id, release).stagesCompleted == std::vector<std::string>{"resolution"});
+    Action close = make(Verb::Close);
+    close.reason = "released in 1.4.0";
+    CHECK(apply(f, id, close).state == "closed");
+    auto final = ctl::reportTimeline(f.rt(), id);
+    REQUIRE(final);
+    for (const auto& s : (*final)["stages"]) CHECK(s["state"] == "done");
+    // A reporter's mail on the closed report reopens it for triage and tells the maintainers.
+    const std::string followUp =
+        "From: Jane Researcher <jane@researcher.example>\r\nTo: security@example.org\r\nSubject: Re: [" + id +
+        "] XSS in titles\r\nIn-Reply-To: <a1@researcher.example>\r\nMessage-ID: <a2@researcher.example>\r\n\r\n"
+        "It still works in 1.4.0.\r\n";
+    auto again = f.ingest(followUp);
+    CHECK(again.outcome == "follow-up");
+    CHECK(f.store().report(id)->state == "reopened");
+    bool told = false;
+    for (const auto& o : f.store().outboxForReport(id))
+        if (o.kind == "maintainer-notice" && o.raw.find("Reopened") != std::string::npos) told = true;
+    CHECK(told);
+}
