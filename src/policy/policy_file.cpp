@@ -24,6 +24,23 @@ const std::vector<std::string>& knownActions() {
     return actions;
 }
 
+std::vector<std::string> outOfScopeHints(const Policy& policy, std::string_view text) {
+    const std::string lower = toLower(text);
+    auto isWordChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+    auto containsWord = [&](const std::string& word) {
+        for (auto at = lower.find(word); at != std::string::npos; at = lower.find(word, at + 1)) {
+            bool startOk = at == 0 || !isWordChar(lower[at - 1]);
+            bool endOk = at + word.size() >= lower.size() || !isWordChar(lower[at + word.size()]);
+            if (startOk && endOk) return true;
+        }
+        return false;
+    };
+    std::vector<std::string> out;
+    for (const auto& hint : policy.scopeHints)
+        if (std::any_of(hint.words.begin(), hint.words.end(), containsWord)) out.push_back(hint.category);
+    return out;
+}
+
 const Stage* Policy::stage(std::string_view n) const {
     for (const auto& s : stages)
         if (s.name == n) return &s;
@@ -388,6 +405,27 @@ private:
         TableReader r(t, "scope", file_, problems_);
         if (auto v = r.stringList("in")) policy_.inScope = *v;
         if (auto v = r.stringList("out")) policy_.outOfScope = *v;
+        // [scope.hints] "Out-of-scope category" = ["words", "that suggest it"]
+        if (const toml::table* hints = r.table("hints")) {
+            TableReader h(hints, "scope.hints", file_, problems_);
+            for (const auto& [key, node] : *hints) {
+                const std::string category(key.str());
+                auto words = h.stringList(category);
+                const auto& out = policy_.outOfScope;
+                if (std::find(out.begin(), out.end(), category) == out.end()) {
+                    h.problem(category, "is not one of the categories in scope.out");
+                    continue;
+                }
+                if (!words || words->empty()) {
+                    h.problem(category, "needs a list of words that suggest the category");
+                    continue;
+                }
+                ScopeHint hint{category, {}};
+                for (const auto& w : *words)
+                    if (!trim(w).empty()) hint.words.push_back(toLower(trim(w)));
+                policy_.scopeHints.push_back(std::move(hint));
+            }
+        }
         r.rejectUnknownKeys();
     }
 

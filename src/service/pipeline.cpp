@@ -563,6 +563,7 @@ private:
         ctx["key_offered"] = keyConflict_ ? keyConflict_->second : "";
         json fields = json::array();
         std::string suggestion;
+        const auto scopeHints = policy::outOfScopeHints(rt_.policy, parsed_.text);
         for (const auto& f : store_.fields(reportId)) {
             std::string label = f.name;
             if (auto field = report::fieldFromKey(f.name))
@@ -579,6 +580,8 @@ private:
             // Read from the report: only in the mail encrypted to the maintainer.
             c["severity_suggestion"] = key ? suggestion : "";
             c["has_severity_suggestion"] = key && !suggestion.empty();
+            c["scope_hints"] = key ? scopeHints : std::vector<std::string>{};
+            c["has_scope_hints"] = key && !scopeHints.empty();
             queueMaintainerMail(rt_, store_,
                                 {reportId, id_, address, "maintainer-notice", "[" + reportId + "] New security report",
                                  rt_.templates.render("maintainer-notice", c)},

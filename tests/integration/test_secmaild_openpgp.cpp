@@ -19,7 +19,8 @@ namespace {
 const std::string kReport =
     "Description: Stored XSS in the chat title, marker Walrus9Payload.\n\nSteps to reproduce:\n"
     "1. Name a chat <script>alert(1)</script>\n2. Share it with another user\n\n"
-    "Impact: an attacker runs script in another user's session.\n\nAffected version: 0.2.3\n\n"
+    "Impact: an attacker runs script in another user's session, or a denial of service.\n\n"
+    "Affected version: 0.2.3\n\n"
     "CVSS: CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N\n";
 const std::string kSecretWords[] = {"Walrus9Payload", "chat title", "alert(1)", "another user's session"};
 
@@ -82,6 +83,10 @@ TEST_CASE("a PGP/MIME report from mutt is decrypted and filed; the answer is enc
     // The CVSS vector's score and rating, as a hint for the assessment (FIRST's calculator: 6.1, medium).
     CHECK(notice.plaintext.find("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N scores 6.1: medium") !=
           std::string::npos);
+    // The words "denial of service" suggest a category the seed puts out of scope: a hint only.
+    CHECK(notice.plaintext.find("may be out of scope") != std::string::npos);
+    CHECK(notice.plaintext.find("- Denial of service (DoS) attacks") != std::string::npos);
+    CHECK(shown["state"] != "closed");
 
     // Nothing of the report is readable in the store's files.
     p.f_.secmailctl("list");  // a reader; the daemon has exited

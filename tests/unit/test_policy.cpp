@@ -218,3 +218,37 @@ TEST_CASE("both shipped policies escalate to a first level at the deadline and a
     CHECK(loadShipped("personalab.toml").escalation.reporterRemindAfter.has_value());
     CHECK_FALSE(loadShipped("personal-chatter.toml").escalation.reporterRemindAfter.has_value());
 }
+
+TEST_CASE("scope hints: whole words of an out-of-scope category suggest it; unknown categories are refused") {
+    auto loaded = loadPolicy(std::filesystem::path(SECMAILD_SOURCE_DIR) / "config/policies/personal-chatter.toml");
+    REQUIRE(loaded.policy);
+    const auto& p = *loaded.policy;
+    CHECK(outOfScopeHints(p, "The server falls over: a Denial of Service.") ==
+          std::vector<std::string>{"Denial of service (DoS) attacks"});
+    CHECK(outOfScopeHints(p, "Send a DoS packet") == std::vector<std::string>{"Denial of service (DoS) attacks"});
+    CHECK(outOfScopeHints(p, "Windows documents and dosage").empty());  // not whole words
+    CHECK(outOfScopeHints(p, "Stored XSS in chat titles").empty());
+    CHECK(outOfScopeHints(p, "phishing plus physical access").size() == 2);
+
+    auto bad = parsePolicy(R"([policy]
+name = "x"
+project = "x"
+[[stages]]
+name = "acknowledgment"
+within = "24h"
+completed_by = "ack"
+[scope]
+out = ["Denial of service"]
+[scope.hints]
+"Spam" = ["spam"]
+"Denial of service" = []
+)",
+                           "p.toml");
+    bool unknown = false, empty = false;
+    for (const auto& pr : bad.problems) {
+        unknown = unknown || (pr.key == "scope.hints.Spam" && pr.message.find("not one of the categories") != std::string::npos);
+        empty = empty || pr.message.find("needs a list of words") != std::string::npos;
+    }
+    CHECK(unknown);
+    CHECK(empty);
+}

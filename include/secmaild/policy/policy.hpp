@@ -55,6 +55,13 @@ struct VersionRule {
     std::string note;
 };
 
+// Words in a report that suggest an out-of-scope category: a hint to a human
+// in the maintainers' notice, never an automatic rejection.
+struct ScopeHint {
+    std::string category;            // as in scope.out
+    std::vector<std::string> words;  // lower-case
+};
+
 struct Reward {
     std::string severity;
     std::string reward;
@@ -96,6 +103,7 @@ struct Policy {
     std::vector<VersionRule> versions;
     std::string latestVersion;  // what "latest" means, when the admin keeps it current
     std::vector<std::string> inScope, outOfScope;
+    std::vector<ScopeHint> scopeHints;
     std::vector<Reward> rewards;
     std::vector<std::string> recognition;
     std::vector<std::string> disclosureTerms;
@@ -113,6 +121,10 @@ struct PolicyLoad {
 
 PolicyLoad loadPolicy(const std::filesystem::path& file);
 PolicyLoad parsePolicy(std::string_view text, const std::filesystem::path& file);
+
+// The out-of-scope categories whose words appear in `text` (whole words,
+// ignoring case), in policy order. Linear in the text per word; never throws.
+std::vector<std::string> outOfScopeHints(const Policy& policy, std::string_view text);
 
 // The actions a stage can be completed by.
 const std::vector<std::string>& knownActions();
