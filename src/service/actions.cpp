@@ -16,8 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "secmaild/answer/acknowledgment.hpp"
-#include "secmaild/mime/compose.hpp"
 #include "secmaild/report/fields.hpp"
+#include "secmaild/service/reporter_mail.hpp"
 #include "secmaild/util/strings.hpp"
 
 namespace secmaild::service {
@@ -181,33 +181,19 @@ private:
     void queueToReporter(const std::string& kind, const std::string& templateName, json context) {
         context["our_address"] = rt_.config.smtp.from;
         context["report_id"] = report_.id;
-        const std::string body = rt_.templates.render(templateName, context);
         auto first = store_.message(report_.firstMessage);
-        answer::Reply reply;
-        reply.reportId = report_.id;
-        reply.originalSubject = first && first->subject ? *first->subject : "";
-        reply.originalMessageId = first && first->messageId ? *first->messageId : "";
-        reply.to = {report_.reporterName.value_or(""), report_.replyTo};
-        reply.body = body;
-        auto mail = answer::composeReply(rt_.config.smtp, reply, now_);
-        if (kind == "reply") {
-            // A person wrote it: not an automatic reply (RFC 3834).
-            std::erase_if(mail.extraHeaders, [](const auto& h) { return iequals(h.first, "Auto-Submitted"); });
-        }
-        store::OutboxItem item;
-        item.createdAt = now_;
-        item.kind = kind;
-        item.reportId = report_.id;
-        item.inReplyTo = message_;
-        item.recipient = report_.replyTo;
-        item.envelopeFrom = rt_.config.smtp.from;
-        item.messageId = mail.messageId;
-        item.raw = mime::renderMail(mail);
-        item.nextAttemptAt = now_;
-        item.protection = pgp::protectionJson(reporterProtection(rt_, report_.reporterKey));
-        store_.enqueue(item);
-        store_.addThreadMessageId(mail.messageId, report_.id);
-        audit(kind + ".queued", {{"message_id", mail.messageId}});
+        ReporterMail mail;
+        mail.reply.reportId = report_.id;
+        mail.reply.originalSubject = first && first->subject ? *first->subject : "";
+        mail.reply.originalMessageId = first && first->messageId ? *first->messageId : "";
+        mail.reply.to = {report_.reporterName.value_or(""), report_.replyTo};
+        mail.reply.body = rt_.templates.render(templateName, context);
+        mail.kind = kind;
+        mail.aboutMessage = message_;
+        mail.reporterKey = report_.reporterKey;
+        mail.writtenByPerson = kind == "reply";
+        const auto messageId = queueReporterMail(rt_, store_, mail, now_);
+        audit(kind + ".queued", {{"message_id", messageId}});
         out_.mailKind = kind;
     }
 
@@ -227,17 +213,6 @@ private:
 };
 
 }  // namespace
-
-pgp::Protection reporterProtection(Runtime& rt, const std::optional<std::string>& reporterKey) {
-    pgp::Protection p;
-    if (!rt.openpgp) return p;
-    p.sign = rt.config.gpg->signAnswers;
-    if (rt.config.gpg->encryptAnswers && reporterKey) {
-        auto key = rt.openpgp->gpg->findKey(*reporterKey);
-        if (key && key->canEncrypt) p.encryptTo = {*reporterKey};
-    }
-    return p;
-}
 
 ActionOutcome applyAction(Runtime& rt, store::Store& store, const std::string& reportId, const report::Action& action,
                           const std::string& actor, TimePoint now, std::optional<std::int64_t> aboutMessage) {

@@ -22,6 +22,7 @@
 #include "secmaild/service/maintainer_mail.hpp"
 #include "secmaild/service/outbox.hpp"
 #include "secmaild/service/read_ahead.hpp"
+#include "secmaild/service/reporter_mail.hpp"
 #include "secmaild/util/hash.hpp"
 #include "secmaild/util/strings.hpp"
 
@@ -322,7 +323,6 @@ private:
 
     // How an answer to the reporter leaves: signed by us, and encrypted when
     // their key is known and usable (config [gpg]).
-    pgp::Protection answerProtection() const { return reporterProtection(rt_, reporterKey_); }
 
     void setOutcome(Outcome o, std::string reason) {
         verdict_.outcome = std::string(report::outcomeName(o));
@@ -450,21 +450,8 @@ private:
         context["our_address"] = rt_.config.smtp.from;
         std::string body = rt_.templates.render(templateName, context);
         answer::Reply reply{reportId, parsed_.subject, parsed_.messageId, parsed_.references, answerTo_, body};
-        auto mail = answer::composeReply(rt_.config.smtp, reply, now_);
-        store::OutboxItem item;
-        item.createdAt = now_;
-        item.kind = kind;
-        item.reportId = reportId;
-        item.inReplyTo = id_;
-        item.recipient = recipient;
-        item.envelopeFrom = rt_.config.smtp.from;
-        item.messageId = mail.messageId;
-        item.raw = mime::renderMail(mail);
-        item.nextAttemptAt = now_;
-        item.protection = pgp::protectionJson(answerProtection());
-        store_.enqueue(item);
-        store_.addThreadMessageId(mail.messageId, reportId);
-        audit(reportId, "answer.queued", {{"kind", kind}, {"message_id", mail.messageId}});
+        const auto messageId = queueReporterMail(rt_, store_, {reply, kind, id_, reporterKey_}, now_);
+        audit(reportId, "answer.queued", {{"kind", kind}, {"message_id", messageId}});
         answerQueued_ = true;
     }
 

@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "secmaild/pgp/protect.hpp"
 #include "secmaild/report/commands.hpp"
 #include "secmaild/service/runtime.hpp"
 
@@ -32,9 +31,5 @@ struct ActionOutcome {
 // `aboutMessage`: the incoming mail that carried the command, if any.
 ActionOutcome applyAction(Runtime& rt, store::Store& store, const std::string& reportId, const report::Action& action,
                           const std::string& actor, TimePoint now, std::optional<std::int64_t> aboutMessage = {});
-
-// How an answer to this reporter is protected: signed per [gpg], encrypted to
-// their key when it is known and usable.
-pgp::Protection reporterProtection(Runtime& rt, const std::optional<std::string>& reporterKey);
 
 }  // namespace secmaild::service
