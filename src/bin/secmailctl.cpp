@@ -16,7 +16,6 @@
 
 #include "secmaild/ctl/deadlines.hpp"
 #include "secmaild/ctl/views.hpp"
-#include "secmaild/pgp/engine.hpp"
 #include "secmaild/report/commands.hpp"
 #include "secmaild/service/actions.hpp"
 #include "secmaild/service/openpgp.hpp"
@@ -266,7 +265,8 @@ int main(int argc, char** argv) {
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     secmaild::initCrypto();
-    secmaild::pgp::initialise();
+    // GPGME initialises itself when first used (pgp/gpg.cpp): its engine
+    // check runs five processes, which views like `overdue` do not need.
     (void)secmaild::setupLogging(ingestCmd->parsed() ? "info" : "warn");
 
     if (keyCmd->parsed() || maintainersCmd->parsed()) {
@@ -287,7 +287,11 @@ int main(int argc, char** argv) {
     for (const auto& [cmd, v] : actionCmds)
         if (cmd->parsed()) verb = v;
     const bool readOnly = !ingestCmd->parsed() && !verb;
-    auto loaded = secmaild::service::loadRuntime(configPath, clock, readOnly, gnupgHome);
+    secmaild::service::LoadOptions load;
+    load.readOnly = readOnly;
+    load.openPgp = !(overdueCmd->parsed() || timelineCmd->parsed());
+    load.gnupgHome = gnupgHome;
+    auto loaded = secmaild::service::loadRuntime(configPath, clock, load);
     if (!loaded.runtime) {
         for (const auto& p : loaded.problems) std::cerr << secmaild::config::describe(p) << "\n";
         return kExitConfig;
@@ -311,7 +315,10 @@ int main(int argc, char** argv) {
         }
         if (listCmd->parsed()) print(secmaild::ctl::listReports(rt), json, secmaild::ctl::reportsAsText);
         if (messagesCmd->parsed()) print(secmaild::ctl::listMessages(rt), json, secmaild::ctl::messagesAsText);
-        if (overdueCmd->parsed()) print(secmaild::ctl::overdueReports(rt), json, secmaild::ctl::overdueAsText);
+        if (overdueCmd->parsed())
+            secmaild::ctl::writeOverdue(std::cout, rt,
+                                        json ? secmaild::ctl::OverdueWriter::Format::Json
+                                             : secmaild::ctl::OverdueWriter::Format::Text);
         if (timelineCmd->parsed()) {
             auto t = secmaild::ctl::reportTimeline(rt, reportId);
             if (!t) {

@@ -75,6 +75,16 @@ bool looksLikeAddress(std::string_view a) {
            a.find('@', at + 1) == std::string_view::npos && a.find_first_of(" \t\r\n<>,;\"") == std::string_view::npos;
 }
 
+// A systemd credential name: a file name in $CREDENTIALS_DIRECTORY.
+constexpr const char* kCredentialNameRule =
+    "must be a systemd credential name (letters, digits, '.', '_', '-'; no '/'), e.g. \"secmaild_imap-password\"";
+bool validCredentialName(std::string_view name) {
+    if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
+    return std::all_of(name.begin(), name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+    });
+}
+
 void readEndpoint(TableReader& r, Endpoint& e, const std::filesystem::path& base,
                   std::initializer_list<std::string_view> schemes, std::string_view secureScheme,
                   bool passwordRequired) {
@@ -95,8 +105,16 @@ void readEndpoint(TableReader& r, Endpoint& e, const std::filesystem::path& base
         }
     }
     if (auto user = r.string("user")) e.user = *user;
-    if (auto p = r.path("password_file", base, passwordRequired)) e.passwordFile = *p;
-    if (!e.user.empty() && e.passwordFile.empty()) r.problem("password_file", "is required when user is set");
+    if (auto name = r.string("password_credential")) {
+        if (validCredentialName(*name))
+            e.password.credential = *name;
+        else
+            r.problem("password_credential", kCredentialNameRule);
+    }
+    if (auto p = r.path("password_file", base)) e.password.file = *p;
+    if (!e.password.configured() && (passwordRequired || !e.user.empty()))
+        r.problem("password_file", std::string(passwordRequired ? "is required" : "is required when user is set") +
+                                       " (or password_credential, under systemd)");
     if (auto tls = r.string("tls")) {
         if (*tls == "required")
             e.tls = TlsMode::Required;
@@ -230,7 +248,13 @@ LoadResult parseConfig(std::string_view text, const std::filesystem::path& file)
         // gpg-agent's socket lives in the home: a unix socket path has 107 bytes.
         if (g.home.string().size() > 80)
             r.problem("home", "the path is longer than 80 characters; gpg-agent's socket would not fit");
-        if (auto p = r.path("passphrase_file", base)) g.passphraseFile = *p;
+        if (auto name = r.string("passphrase_credential")) {
+            if (validCredentialName(*name))
+                g.passphrase.credential = *name;
+            else
+                r.problem("passphrase_credential", kCredentialNameRule);
+        }
+        if (auto p = r.path("passphrase_file", base)) g.passphrase.file = *p;
         if (auto k = r.string("key")) {
             if (isFingerprint(*k))
                 g.keyFingerprint = toUpper(*k);

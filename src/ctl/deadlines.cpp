@@ -1,11 +1,19 @@
-// The deadline views (see deadlines.hpp). They read the same pure timeline
-// the escalations use, at the real clock's now.
+// The deadline views (see deadlines.hpp). `overdue` reads the deadlines the
+// escalation pass stored with each plan (one query for 100,000 reports) and
+// computes only the reports changed since, or all of them when the plans
+// were made under another policy text; `timeline` computes one report.
 #include "secmaild/ctl/deadlines.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <iterator>
 #include <sstream>
+#include <tuple>
 
 #include "secmaild/policy/timeline.hpp"
 #include "secmaild/service/escalations.hpp"
+#include "secmaild/util/strings.hpp"
 #include "secmaild/util/time_format.hpp"
 
 namespace secmaild::ctl {
@@ -28,32 +36,181 @@ std::string str(const json& j) {
     return j.dump();
 }
 
-}  // namespace
+bool needsEscaping(unsigned char c) {
+    return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
 
-json overdueReports(service::Runtime& rt) {
-    const TimePoint now = rt.clock->now();
-    json out = json::array();
-    auto& store = *rt.store;
-    // One statement per open report; the store answers 100,000 in well under a second.
-    for (const auto& r : store.reports()) {
-        if (r.state == "closed") continue;
-        auto facts = service::reportFacts(store, r);
-        std::optional<std::vector<store::AlertRow>> alerts;
-        for (const auto& s : policy::computeTimeline(rt.policy, rt.calendar, facts, now)) {
-            if (s.state != policy::StageStatus::State::Overdue) continue;
-            if (!alerts) alerts = store.alertsOf(r.id);
-            auto late = std::chrono::duration_cast<std::chrono::seconds>(now - *s.due).count();
-            out.push_back({{"report_id", r.id},
-                           {"state", r.state},
-                           {"reporter", r.reporter},
-                           {"stage", s.stage->name},
-                           {"title", s.stage->title},
-                           {"due", formatIsoUtc(*s.due)},
-                           {"late_seconds", late},
-                           {"alerts", alertsJson(*alerts, s.stage->name)}});
+// A JSON string literal, escaped per RFC 8259 (quote, backslash, control
+// characters); invalid UTF-8 is replaced, as nlohmann's dump would refuse it.
+// Plain ASCII, nearly every value here, is appended in one piece.
+void appendJsonString(std::string& out, std::string_view raw) {
+    out += '"';
+    if (std::none_of(raw.begin(), raw.end(), [](char c) { return needsEscaping(static_cast<unsigned char>(c)); })) {
+        out.append(raw);
+        out += '"';
+        return;
+    }
+    std::string repaired;
+    std::string_view text = raw;
+    if (!isValidUtf8(raw)) text = repaired = sanitizeUtf8(raw);
+    for (char c : text) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char escaped[8];
+                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+                    out += escaped;
+                } else {
+                    out += c;
+                }
         }
     }
-    return {{"now", formatIsoUtc(now)}, {"overdue", out}};
+    out += '"';
+}
+
+void appendNumber(std::string& out, long long value) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out.append(digits, end);
+}
+
+const std::string& stageTitle(const policy::Policy& policy, const std::string& name) {
+    const auto* stage = policy.stage(name);
+    return stage ? stage->title : name;
+}
+
+// The late stages of reports whose plan is not in the store (changed since
+// the daemon's last pass, or planned under another policy text): computed
+// here, the same way the pass would.
+std::vector<store::DeadlineRow> unplannedLate(service::Runtime& rt, const std::vector<std::string>& ids,
+                                              TimePoint now) {
+    std::vector<store::DeadlineRow> out;
+    auto& store = *rt.store;
+    for (const auto& id : ids) {
+        auto r = store.report(id);
+        if (!r || r->state == "closed") continue;
+        for (auto& d : service::openDeadlines(rt, *r, service::reportFacts(store, *r), store.alertsOf(id)))
+            if (now > d.dueAt) out.push_back(std::move(d));
+    }
+    return out;
+}
+
+std::vector<std::string> openReportIds(store::Store& store) {
+    std::vector<std::string> ids;
+    for (const auto& r : store.reports())
+        if (r.state != "closed") ids.push_back(r.id);
+    return ids;
+}
+
+}  // namespace
+
+void forEachOverdue(service::Runtime& rt, TimePoint now, const std::function<void(const store::DeadlineRow&)>& visit) {
+    auto& store = *rt.store;
+    auto order = [](const store::DeadlineRow& a, const store::DeadlineRow& b) {
+        return std::tie(a.dueAt, a.reportId, a.stage) < std::tie(b.dueAt, b.reportId, b.stage);
+    };
+    // The stored plans and the list of reports without one, as of one moment.
+    store::ReadSnapshot snapshot(store.db());
+    const bool planned = store.planPolicy() == rt.policy.digest;
+    auto computed = unplannedLate(rt, planned ? store.reportsWithoutPlan() : openReportIds(store), now);
+    std::sort(computed.begin(), computed.end(), order);
+    auto next = computed.begin();
+    if (planned) {
+        // Both in the same order: merge the few computed rows into the stored ones.
+        store.eachDeadlineDueBy(now, [&](const store::DeadlineRow& d) {
+            if (!(now > d.dueAt)) return;
+            for (; next != computed.end() && order(*next, d); ++next) visit(*next);
+            visit(d);
+        });
+    }
+    for (; next != computed.end(); ++next) visit(*next);
+}
+
+OverdueWriter::OverdueWriter(std::ostream& out, Format format, const policy::Policy& policy, TimePoint now)
+    : out_(out), format_(format), policy_(policy), now_(now) {
+    buffer_.reserve(kFlushAt + 4096);
+    if (format_ == Format::Json) {
+        buffer_ += "{\"now\": ";
+        appendJsonString(buffer_, formatIsoUtc(now_));
+        buffer_ += ", \"overdue\": [";
+    }
+}
+
+void OverdueWriter::add(const store::DeadlineRow& d) {
+    const auto late = (now_ - d.dueAt).count();
+    if (format_ == Format::Text) {
+        buffer_ += d.reportId + "  " + stageTitle(policy_, d.stage) + "  due " + formatIsoUtc(d.dueAt) + ", late ";
+        appendNumber(buffer_, late / 86400);
+        buffer_ += "d ";
+        appendNumber(buffer_, late % 86400 / 3600);
+        buffer_ += "h  (";
+        appendNumber(buffer_, d.alertsSent);
+        buffer_ += " alerts sent)\n";
+    } else {
+        buffer_ += rows_ == 0 ? "\n  {\"report_id\": " : ",\n  {\"report_id\": ";
+        appendJsonString(buffer_, d.reportId);
+        buffer_ += ", \"state\": ";
+        appendJsonString(buffer_, d.reportState);
+        buffer_ += ", \"reporter\": ";
+        appendJsonString(buffer_, d.reporter);
+        buffer_ += ", \"stage\": ";
+        appendJsonString(buffer_, d.stage);
+        buffer_ += ", \"title\": ";
+        appendJsonString(buffer_, stageTitle(policy_, d.stage));
+        buffer_ += ", \"due\": ";
+        appendJsonString(buffer_, formatIsoUtc(d.dueAt));
+        buffer_ += ", \"late_seconds\": ";
+        appendNumber(buffer_, late);
+        buffer_ += ", \"alerts_sent\": ";
+        appendNumber(buffer_, d.alertsSent);
+        buffer_ += ", \"last_alert\": ";
+        if (d.lastAlertAt) {
+            buffer_ += "{\"kind\": ";
+            appendJsonString(buffer_, d.lastAlertKind.value_or(""));
+            buffer_ += ", \"level\": ";
+            appendNumber(buffer_, d.lastAlertLevel.value_or(0));
+            buffer_ += ", \"sent_at\": ";
+            appendJsonString(buffer_, formatIsoUtc(*d.lastAlertAt));
+            buffer_ += "}";
+        } else {
+            buffer_ += "null";
+        }
+        buffer_ += "}";
+    }
+    ++rows_;
+    if (buffer_.size() >= kFlushAt) {
+        out_ << buffer_;
+        buffer_.clear();
+    }
+}
+
+void OverdueWriter::finish() {
+    if (format_ == Format::Json)
+        buffer_ += rows_ == 0 ? "]}\n" : "\n]}\n";
+    else if (rows_ == 0)
+        buffer_ += "Nothing is overdue.\n";
+    out_ << buffer_;
+    buffer_.clear();
+    out_.flush();
+}
+
+std::size_t writeOverdue(std::ostream& out, service::Runtime& rt, OverdueWriter::Format format) {
+    const TimePoint now = rt.clock->now();
+    OverdueWriter writer(out, format, rt.policy, now);
+    forEachOverdue(rt, now, [&](const store::DeadlineRow& d) { writer.add(d); });
+    writer.finish();
+    return writer.rows();
+}
+
+json overdueReports(service::Runtime& rt) {
+    std::ostringstream out;
+    writeOverdue(out, rt, OverdueWriter::Format::Json);
+    return json::parse(out.str());
 }
 
 std::optional<json> reportTimeline(service::Runtime& rt, const std::string& id) {
@@ -78,17 +235,6 @@ std::optional<json> reportTimeline(service::Runtime& rt, const std::string& id) 
     json reminders = alertsJson(alerts, "");
     return json{{"report_id", id},   {"state", r->state}, {"severity", r->severity ? json(*r->severity) : json(nullptr)},
                 {"now", formatIsoUtc(now)}, {"stages", stages}, {"reporter_reminders", reminders}};
-}
-
-std::string overdueAsText(const json& j) {
-    std::ostringstream out;
-    if (j["overdue"].empty()) return "Nothing is overdue.\n";
-    for (const auto& o : j["overdue"]) {
-        auto late = o["late_seconds"].get<long long>();
-        out << str(o["report_id"]) << "  " << str(o["title"]) << "  due " << str(o["due"]) << ", late "
-            << late / 86400 << "d " << (late % 86400) / 3600 << "h  (" << o["alerts"].size() << " alerts sent)\n";
-    }
-    return out.str();
 }
 
 std::string timelineAsText(const json& j) {

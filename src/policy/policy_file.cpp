@@ -12,6 +12,7 @@
 #include "secmaild/config/toml_reader.hpp"
 #include "secmaild/policy/policy.hpp"
 #include "secmaild/policy/versions.hpp"
+#include "secmaild/util/hash.hpp"
 #include "secmaild/util/strings.hpp"
 
 namespace secmaild::policy {
@@ -474,6 +475,7 @@ PolicyLoad parsePolicy(std::string_view text, const std::filesystem::path& file)
     auto root = config::parseToml(text, file.string(), result.problems);
     if (!root) return result;
     Policy p = PolicyReader(*root, file, result.problems).read();
+    p.digest = sha256Hex(text);
     if (result.problems.empty()) result.policy = std::move(p);
     return result;
 }

@@ -1,6 +1,7 @@
-// Escalation mails (see escalations.hpp). Each report is one transaction:
-// its alerts are recorded and their mails queued together, so a crash can
-// neither lose an alert nor send it twice (the outbox's guarantee).
+// Escalation mails (see escalations.hpp). A report's alerts are recorded and
+// their mails queued in one transaction (with up to kPlanBatch-1 other
+// reports), so a crash can neither lose an alert nor send it twice (the
+// outbox's guarantee).
 #include "secmaild/service/escalations.hpp"
 
 #include <spdlog/spdlog.h>
@@ -62,18 +63,50 @@ policy::ReportFacts reportFacts(store::Store& store, const store::ReportRow& rep
     return facts;
 }
 
+std::vector<store::DeadlineRow> openDeadlines(const Runtime& rt, const store::ReportRow& report,
+                                              const policy::ReportFacts& facts,
+                                              const std::vector<store::AlertRow>& alerts) {
+    std::vector<store::DeadlineRow> rows;
+    // The stages' due times do not depend on now; only their state does.
+    for (const auto& s : policy::computeTimeline(rt.policy, rt.calendar, facts, report.receivedAt)) {
+        using State = policy::StageStatus::State;
+        if (!s.due || s.conditional || (s.state != State::Open && s.state != State::Overdue)) continue;
+        store::DeadlineRow d;
+        d.reportId = report.id;
+        d.stage = s.stage->name;
+        d.dueAt = *s.due;
+        d.reportState = report.state;
+        d.reporter = report.reporter;
+        for (const auto& a : alerts) {
+            if (a.stage != d.stage) continue;
+            ++d.alertsSent;
+            if (!d.lastAlertAt || a.sentAt >= *d.lastAlertAt) {
+                d.lastAlertAt = a.sentAt;
+                d.lastAlertKind = a.kind;
+                d.lastAlertLevel = a.level;
+            }
+        }
+        rows.push_back(std::move(d));
+    }
+    return rows;
+}
+
 EscalationResult runEscalations(Runtime& rt, TimePoint now) {
     EscalationResult result;
     auto& store = *rt.store;
     const auto& levels = rt.policy.escalation.levels;
+    if (!store.adoptPlanPolicy(rt.policy.digest)) spdlog::info("escalation.replan policy=\"{}\"", rt.policy.file.string());
+    std::optional<store::Transaction> tx;
+    int inBatch = 0;
     for (const auto& id : store.reportsNeedingAlertPlan(now)) {
         ++result.reportsLooked;
-        store::Transaction tx(store.db());
+        if (!tx) tx.emplace(store.db());
         auto report = store.report(id);
         if (!report) continue;
         auto facts = reportFacts(store, *report);
+        auto alerts = store.alertsOf(id);
         std::set<std::string> sent;
-        for (const auto& a : store.alertsOf(id)) sent.insert(a.key);
+        for (const auto& a : alerts) sent.insert(a.key);
         const auto contact = store.lastReporterContact(id);
         auto plan = policy::planAlerts(rt.policy, rt.calendar, facts, sent, contact, now);
         for (const auto& alert : plan.due) {
@@ -116,8 +149,9 @@ EscalationResult runEscalations(Runtime& rt, TimePoint now) {
                                     now);
                 ++result.alertsQueued;
             }
-            store.recordAlert({id, alert.key, std::string(policy::alertKindName(alert.kind)), alert.stage,
-                               static_cast<int>(alert.level), alert.at, now});
+            alerts.push_back({id, alert.key, std::string(policy::alertKindName(alert.kind)), alert.stage,
+                              static_cast<int>(alert.level), alert.at, now});
+            store.recordAlert(alerts.back());
             store.audit(now, id, std::nullopt, "secmaild", "escalation.queued",
                         json{{"alert", alert.key}, {"kind", policy::alertKindName(alert.kind)}, {"stage", alert.stage},
                              {"level", levels.at(alert.level).name}, {"to", levels.at(alert.level).addresses}}
@@ -126,8 +160,14 @@ EscalationResult runEscalations(Runtime& rt, TimePoint now) {
                          levels.at(alert.level).name);
         }
         store.setNextAlertAt(id, plan.next);
-        tx.commit();
+        store.setDeadlines(id, openDeadlines(rt, *report, facts, alerts));
+        if (++inBatch == kPlanBatch) {
+            tx->commit();
+            tx.reset();
+            inBatch = 0;
+        }
     }
+    if (tx) tx->commit();
     result.nextDue = store.nextAlertAt();
     return result;
 }

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -157,10 +158,11 @@ std::optional<OpenPgp> setUpOpenPgp(const config::Config& c, OpenPgpUse use, std
     if (!c.gpg) return std::nullopt;
     const auto file = c.file.string();
     OpenPgp o;
-    if (!c.gpg->passphraseFile.empty()) {
-        auto secret = readSecretFile(c.gpg->passphraseFile);
+    if (c.gpg->passphrase.configured()) {
+        auto secret = readSecret(c.gpg->passphrase, std::getenv("CREDENTIALS_DIRECTORY"));
         if (!secret) {
-            problems.push_back({file, "gpg.passphrase_file", secret.error().message});
+            problems.push_back({file, c.gpg->passphrase.file.empty() ? "gpg.passphrase_credential" : "gpg.passphrase_file",
+                                secret.error().message});
             return std::nullopt;
         }
         o.passphrase = std::make_shared<const Secret>(std::move(secret).value());
@@ -317,8 +319,8 @@ Result<pgp::KeyInfo> createOurKey(const config::Config& c, std::optional<std::ch
     if (!c.gpg) return fail("the config has no [gpg] section");
     std::vector<config::Problem> problems;
     std::shared_ptr<const Secret> passphrase;
-    if (!c.gpg->passphraseFile.empty()) {
-        auto secret = readSecretFile(c.gpg->passphraseFile);
+    if (c.gpg->passphrase.configured()) {
+        auto secret = readSecret(c.gpg->passphrase, std::getenv("CREDENTIALS_DIRECTORY"));
         if (!secret) return fail(secret.error().message);
         passphrase = std::make_shared<const Secret>(std::move(secret).value());
     }

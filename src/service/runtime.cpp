@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 namespace secmaild::service {
 
 namespace {
@@ -18,11 +20,13 @@ struct Parts {
     std::optional<Secret> smtpPassword;
 };
 
-std::optional<Secret> readPassword(const std::filesystem::path& file, const std::string& configFile,
-                                   const std::string& key, std::vector<config::Problem>& problems) {
-    auto secret = readSecretFile(file);
+std::optional<Secret> readPassword(const SecretSource& source, const std::string& configFile,
+                                   const std::string& section, std::vector<config::Problem>& problems) {
+    auto secret = readSecret(source, std::getenv("CREDENTIALS_DIRECTORY"));
     if (!secret) {
-        problems.push_back({configFile, key, secret.error().message});
+        const bool fromCredential = !source.credential.empty() && (source.file.empty() || !std::getenv("CREDENTIALS_DIRECTORY"));
+        problems.push_back({configFile, section + (fromCredential ? ".password_credential" : ".password_file"),
+                            secret.error().message});
         return std::nullopt;
     }
     return std::move(secret).value();
@@ -65,9 +69,8 @@ Parts loadParts(const std::filesystem::path& configFile, std::vector<config::Pro
     if (templates) parts.templates = std::move(templates).value();
 
     if (readSecrets) {
-        if (c.imap) parts.imapPassword = readPassword(c.imap->passwordFile, file, "imap.password_file", problems);
-        if (!c.smtp.passwordFile.empty())
-            parts.smtpPassword = readPassword(c.smtp.passwordFile, file, "smtp.password_file", problems);
+        if (c.imap) parts.imapPassword = readPassword(c.imap->password, file, "imap", problems);
+        if (c.smtp.password.configured()) parts.smtpPassword = readPassword(c.smtp.password, file, "smtp", problems);
     }
     checkStorePath(c, problems);
     parts.config = std::move(loaded.config);
@@ -84,12 +87,13 @@ std::vector<config::Problem> checkConfig(const std::filesystem::path& configFile
     return problems;
 }
 
-Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, bool readOnly,
-                   const std::filesystem::path& gnupgHome) {
+Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, const LoadOptions& options) {
     Loaded result;
+    const bool readOnly = options.readOnly;
     Parts parts = loadParts(configFile, result.problems, !readOnly);
     if (!result.problems.empty()) return result;
-    if (!gnupgHome.empty() && parts.config->gpg) parts.config->gpg->home = gnupgHome;
+    if (!options.gnupgHome.empty() && parts.config->gpg) parts.config->gpg->home = options.gnupgHome;
+    if (readOnly && !options.openPgp) parts.config->gpg.reset();
     auto rt = std::make_unique<Runtime>(Runtime{std::move(*parts.config), std::move(*parts.policy),
                                                 std::move(*parts.calendar), std::move(*parts.templates),
                                                 std::move(parts.imapPassword), std::move(parts.smtpPassword), nullptr,

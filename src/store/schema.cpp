@@ -9,7 +9,7 @@ namespace secmaild::store {
 
 namespace {
 
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: messages, reports, audit trail, outbox.
     R"sql(
 CREATE TABLE mailbox_state (
@@ -230,6 +230,31 @@ CREATE TABLE command_signatures (
     used_at      INTEGER NOT NULL,
     PRIMARY KEY (fingerprint, signed_at, digest)
 ) STRICT;
+)sql",
+    // 5: each open report's deadlines as its last alert plan computed them,
+    // so `secmailctl overdue` is one query instead of a timeline per report,
+    // and the policy text they were planned under. A report's rows are
+    // deleted whenever its plan is (next_alert_at = NULL).
+    R"sql(
+CREATE TABLE deadlines (
+    due_at            INTEGER NOT NULL,
+    report_id         TEXT NOT NULL REFERENCES reports(id),
+    stage             TEXT NOT NULL,
+    report_state      TEXT NOT NULL,
+    reporter          TEXT NOT NULL,
+    alerts_sent       INTEGER NOT NULL,
+    last_alert_kind   TEXT,
+    last_alert_level  INTEGER,
+    last_alert_at     INTEGER,
+    -- Stored in due order: `overdue` reads the longest late first, no sort.
+    PRIMARY KEY (due_at, report_id, stage)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX deadlines_report ON deadlines(report_id);
+CREATE TABLE plan_policy (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    digest  TEXT NOT NULL
+) STRICT;
+UPDATE reports SET next_alert_at = NULL;
 )sql",
 };
 

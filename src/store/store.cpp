@@ -138,18 +138,20 @@ std::vector<ReportRow> Store::reports() {
 }
 
 void Store::setReportState(const std::string& id, const std::string& state, TimePoint now) {
-    db_.cached("UPDATE reports SET state = ?, updated_at = ?, next_alert_at = NULL WHERE id = ?")
+    db_.cached("UPDATE reports SET state = ?, updated_at = ? WHERE id = ?")
         ->bind(1, state)
         .bind(2, toUnix(now))
         .bind(3, id)
         .run();
+    invalidateAlertPlan(id);
 }
 
 void Store::touchReport(const std::string& id, TimePoint now) {
-    db_.cached("UPDATE reports SET updated_at = ?, next_alert_at = NULL WHERE id = ?")
+    db_.cached("UPDATE reports SET updated_at = ? WHERE id = ?")
         ->bind(1, toUnix(now))
         .bind(2, id)
         .run();
+    invalidateAlertPlan(id);
 }
 
 void Store::setField(const std::string& reportId, const FieldRow& f) {
@@ -182,11 +184,12 @@ void Store::setReportDetail(const std::string& id, Detail detail, const std::str
                          : detail == Detail::Assignee       ? "assignee"
                          : detail == Detail::FixedVersion   ? "fixed_version"
                                                             : "disclosure_date";
-    db_.cached(std::string("UPDATE reports SET ") + column + " = ?, updated_at = ?, next_alert_at = NULL WHERE id = ?")
+    db_.cached(std::string("UPDATE reports SET ") + column + " = ?, updated_at = ? WHERE id = ?")
         ->bind(1, value)
         .bind(2, toUnix(now))
         .bind(3, id)
         .run();
+    invalidateAlertPlan(id);
 }
 
 void Store::addNote(const NoteRow& note) {
@@ -274,6 +277,7 @@ std::optional<TimePoint> Store::nextAlertAt() {
 
 void Store::invalidateAlertPlan(const std::string& reportId) {
     db_.cached("UPDATE reports SET next_alert_at = NULL WHERE id = ?")->bind(1, reportId).run();
+    db_.cached("DELETE FROM deadlines WHERE report_id = ?")->bind(1, reportId).run();
 }
 
 void Store::recordAlert(const AlertRow& a) {

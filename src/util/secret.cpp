@@ -44,4 +44,21 @@ Result<Secret> readSecretFile(const std::filesystem::path& path) {
     return secret;
 }
 
+Result<Secret> readSecret(const SecretSource& source, const char* credentialsDirectory) {
+    const bool underSystemd = credentialsDirectory && *credentialsDirectory;
+    if (!source.credential.empty() && underSystemd) {
+        const auto path = std::filesystem::path(credentialsDirectory) / source.credential;
+        std::error_code ec;
+        if (std::filesystem::exists(path, ec)) return readSecretFile(path);
+    }
+    if (!source.file.empty()) return readSecretFile(source.file);
+    if (source.credential.empty()) return fail("no secret is configured");
+    if (underSystemd)
+        return fail("the credential " + source.credential + " is not in " + credentialsDirectory +
+                    " (give it to the service with LoadCredential=)");
+    return fail("the credential " + source.credential +
+                " needs systemd (LoadCredential=; $CREDENTIALS_DIRECTORY is not set here); "
+                "run by hand, name a file with the *_file key as well");
+}
+
 }  // namespace secmaild

@@ -55,12 +55,26 @@ TEST_CASE("a minimal config gets the documented defaults and resolves paths agai
     CHECK(c.imap->keyword == "$SecmaildFiled");
     CHECK(c.imap->tls == TlsMode::Required);
     CHECK(c.imap->tlsVerify);
-    CHECK(c.imap->passwordFile == "/etc/secmaild/imap.pw");
+    CHECK(c.imap->password.file == "/etc/secmaild/imap.pw");
     CHECK(c.policyFile == "/etc/secmaild/policies/p.toml");
     CHECK(c.templatesDir == "/etc/secmaild/templates");
     CHECK(c.storePath == "/var/lib/secmaild/secmaild.db");
     CHECK(c.limits.maxDepth == 30);
     CHECK(c.ownAddresses() == std::vector<std::string>{"security@example.org"});
+}
+
+TEST_CASE("passwords and the passphrase may come from systemd credentials, named by a plain file name") {
+    auto credentials = replace(kMinimal, "password_file = \"imap.pw\"", "password_credential = \"secmaild_imap-password\"");
+    auto r = parseConfig(credentials + "[gpg]\npassphrase_credential = \"secmaild_gpg-passphrase\"\n",
+                         "/etc/secmaild/secmaild.toml");
+    for (const auto& p : r.problems) MESSAGE(describe(p));
+    REQUIRE(r.config);
+    CHECK(r.config->imap->password.credential == "secmaild_imap-password");
+    CHECK(r.config->imap->password.file.empty());
+    CHECK(r.config->gpg->passphrase.credential == "secmaild_gpg-passphrase");
+    CHECK(hasProblem(replace(kMinimal, "password_file = \"imap.pw\"", "password_credential = \"../../etc/shadow\""),
+                     "imap.password_credential", "credential name"));
+    CHECK(hasProblem(replace(kMinimal, "password_file = \"imap.pw\"", ""), "imap.password_file", "password_credential"));
 }
 
 TEST_CASE("the mailbox is the path of the IMAP URL") {

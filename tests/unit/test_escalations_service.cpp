@@ -6,12 +6,16 @@
 
 #include <fstream>
 #include <iterator>
+#include <set>
+#include <sstream>
+#include <tuple>
 
 #include "../support/runtime_fixture.hpp"
 #include "secmaild/ctl/deadlines.hpp"
 #include "secmaild/mime/message.hpp"
 #include "secmaild/service/bounces.hpp"
 #include "secmaild/service/escalations.hpp"
+#include "secmaild/util/time_format.hpp"
 
 using namespace secmaild;
 using testing::RuntimeFixture;
@@ -123,8 +127,12 @@ TEST_CASE("secmailctl overdue lists what is late and since when; timeline shows 
     CHECK(overdue["overdue"][0]["report_id"] == id);
     CHECK(overdue["overdue"][0]["stage"] == "assessment");
     CHECK(overdue["overdue"][0]["late_seconds"] == 8 * 3600);
-    CHECK(overdue["overdue"][0]["alerts"].size() == 1);  // the missed mail (the stale warning gave way)
-    CHECK(ctl::overdueAsText(overdue).find("late 0d 8h") != std::string::npos);
+    CHECK(overdue["overdue"][0]["alerts_sent"] == 1);  // the missed mail (the stale warning gave way)
+    CHECK(overdue["overdue"][0]["last_alert"]["kind"] == "missed");
+    std::ostringstream text;
+    ctl::writeOverdue(text, f.rt(), ctl::OverdueWriter::Format::Text);
+    CHECK(text.str() == id + "  Preliminary assessment and severity classification  due " + overdue["overdue"][0]["due"].get<std::string>() +
+                            ", late 0d 8h  (1 alerts sent)\n");
 
     auto timeline = ctl::reportTimeline(f.rt(), id);
     REQUIRE(timeline);
@@ -133,6 +141,106 @@ TEST_CASE("secmailctl overdue lists what is late and since when; timeline shows 
     CHECK((*timeline)["stages"][1]["alerts"][0]["kind"] == "missed");
     CHECK((*timeline)["stages"][4]["due"].is_null());  // disclosure waits for the release
     CHECK_FALSE(ctl::reportTimeline(f.rt(), "SEC-1999-0001"));
+}
+
+TEST_CASE("overdue reads the deadlines stored with each plan and computes only reports changed since") {
+    RuntimeFixture f;
+    REQUIRE_MESSAGE(f.ok(), f.problems());
+    const TimePoint received = f.clock().now();
+    auto reportFrom = [&](const std::string& who) {
+        std::string raw = kReport;
+        raw.replace(raw.find("jane@"), 5, who + "@");
+        raw.replace(raw.find("<e1@"), 4, "<" + who + "@");
+        auto filed = f.ingest(raw);
+        REQUIRE(filed.reportId);
+        return *filed.reportId;
+    };
+    const std::string a = reportFrom("ann"), b = reportFrom("bob"), closed = reportFrom("cid");
+    f.store().setReportState(closed, "closed", received);
+    f.clock().set(received + std::chrono::hours{24 * 30});
+    auto pass = service::runEscalations(f.rt(), f.clock().now());
+    CHECK(pass.reportsLooked == 2);
+    REQUIRE(f.store().planPolicy() == f.rt().policy.digest);
+
+    const auto planned = ctl::overdueReports(f.rt());
+    std::set<std::string> reports;
+    for (const auto& o : planned["overdue"]) {
+        reports.insert(o["report_id"].get<std::string>());
+        int sent = 0;
+        for (const auto& al : f.store().alertsOf(o["report_id"].get<std::string>())) sent += al.stage == o["stage"];
+        CHECK(o["alerts_sent"] == sent);
+    }
+    CHECK(reports == std::set<std::string>{a, b});
+    CHECK(planned["overdue"].size() == f.store().deadlinesDueBy(f.clock().now()).size());
+
+    SUBCASE("the stored rows are what it reads") {
+        f.store().db().exec("UPDATE deadlines SET alerts_sent = 99 WHERE report_id = '" + b + "'");
+        const auto edited = ctl::overdueReports(f.rt());
+        for (const auto& o : edited["overdue"]) CHECK((o["alerts_sent"] == 99) == (o["report_id"] == b));
+    }
+    SUBCASE("plans made under another policy text are computed, with the same result, and replanned by the next pass") {
+        CHECK_FALSE(f.store().adoptPlanPolicy("another policy"));
+        CHECK(f.store().deadlinesDueBy(f.clock().now()).empty());
+        CHECK(ctl::overdueReports(f.rt()) == planned);
+        const auto queuedBefore = escalationMails(f.store(), a).size();
+        auto again = service::runEscalations(f.rt(), f.clock().now());
+        CHECK(again.reportsLooked == 2);
+        CHECK(again.alertsQueued == 0);  // replanning sends nothing twice
+        CHECK(escalationMails(f.store(), a).size() == queuedBefore);
+        CHECK(ctl::overdueReports(f.rt()) == planned);
+    }
+    SUBCASE("a report changed since the pass is computed from its facts at once") {
+        f.store().completeStage(a, "assessment", f.clock().now(), "test");
+        auto now = ctl::overdueReports(f.rt());
+        bool aAssessment = false, bLate = false;
+        for (const auto& o : now["overdue"]) {
+            aAssessment |= o["report_id"] == a && o["stage"] == "assessment";
+            bLate |= o["report_id"] == b;
+        }
+        CHECK_FALSE(aAssessment);
+        CHECK(bLate);
+        // Computed and stored rows merged in one order: the longest late first.
+        for (std::size_t i = 1; i < now["overdue"].size(); ++i) {
+            const auto& x = now["overdue"][i - 1];
+            const auto& y = now["overdue"][i];
+            CHECK(std::tie(x["due"], x["report_id"], x["stage"]) <= std::tie(y["due"], y["report_id"], y["stage"]));
+        }
+        CHECK(now["overdue"].size() < planned["overdue"].size());
+    }
+}
+
+TEST_CASE("overdue JSON is valid JSON for any stored text: quotes, backslashes, control bytes, broken UTF-8") {
+    RuntimeFixture f;
+    REQUIRE_MESSAGE(f.ok(), f.problems());
+    std::ostringstream out;
+    ctl::OverdueWriter writer(out, ctl::OverdueWriter::Format::Json, f.rt().policy, fromUnix(2000000));
+    store::DeadlineRow d;
+    d.reportId = "SEC-2026-0001";
+    d.stage = "no-such-stage";  // a stage the policy no longer has is shown by its name
+    d.dueAt = fromUnix(1000000);
+    d.reportState = "new";
+    d.reporter = std::string("\"odd\\name\"\t\x01@example.org \xff", 26);
+    writer.add(d);
+    d.stage = "assessment";
+    d.alertsSent = 3;
+    d.lastAlertKind = "repeat";
+    d.lastAlertLevel = 1;
+    d.lastAlertAt = fromUnix(1500000);
+    writer.add(d);
+    writer.finish();
+    const auto j = nlohmann::json::parse(out.str());
+    REQUIRE(j["overdue"].size() == 2);
+    CHECK(j["now"] == formatIsoUtc(fromUnix(2000000)));
+    CHECK(j["overdue"][0]["reporter"] == "\"odd\\name\"\t\x01@example.org \xef\xbf\xbd");
+    CHECK(j["overdue"][0]["title"] == "no-such-stage");
+    CHECK(j["overdue"][0]["last_alert"].is_null());
+    CHECK(j["overdue"][0]["late_seconds"] == 1000000);
+    CHECK(j["overdue"][1]["title"] == "Preliminary assessment and severity classification");
+    CHECK(j["overdue"][1]["last_alert"] ==
+          nlohmann::json{{"kind", "repeat"}, {"level", 1}, {"sent_at", formatIsoUtc(fromUnix(1500000))}});
+    std::ostringstream none;
+    ctl::OverdueWriter(none, ctl::OverdueWriter::Format::Json, f.rt().policy, fromUnix(0)).finish();
+    CHECK(nlohmann::json::parse(none.str())["overdue"].empty());
 }
 
 TEST_CASE("a bounced escalation is matched to its level and the next level is told at once") {

@@ -73,6 +73,31 @@ TEST_CASE("a secret is read from the first line of its file and never from an em
     CHECK(missing.error().message.find((dir / "none").string()) != std::string::npos);
 }
 
+TEST_CASE("a secret comes from the systemd credential when the service has it, else from its file") {
+    testing::TempDir dir;
+    std::filesystem::create_directory(dir / "creds");
+    {
+        std::ofstream(dir / "creds" / "secmaild_imap-password") << "from-systemd\n";
+        std::ofstream(dir / "pw") << "from-file\n";
+    }
+    const std::string creds = (dir / "creds").string();
+    SecretSource both{"secmaild_imap-password", dir / "pw"};
+    CHECK(readSecret(both, creds.c_str())->reveal() == "from-systemd");
+    CHECK(readSecret(both, nullptr)->reveal() == "from-file");  // secmailctl by hand
+    SecretSource otherCredential{"secmaild_smtp-password", dir / "pw"};
+    CHECK(readSecret(otherCredential, creds.c_str())->reveal() == "from-file");
+
+    SecretSource credentialOnly{"secmaild_smtp-password", {}};
+    auto missing = readSecret(credentialOnly, creds.c_str());
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().message.find(creds) != std::string::npos);
+    CHECK(missing.error().message.find("LoadCredential=") != std::string::npos);
+    auto noSystemd = readSecret(credentialOnly, nullptr);
+    REQUIRE_FALSE(noSystemd);
+    CHECK(noSystemd.error().message.find("CREDENTIALS_DIRECTORY is not set") != std::string::npos);
+    CHECK_FALSE(readSecret(SecretSource{}, creds.c_str()));
+}
+
 TEST_CASE("timestamps are written in RFC 5322 and ISO 8601, and IMAP dates are read") {
     auto t = fromUnix(1795473753);  // 2026-11-23T22:42:33Z
     CHECK(formatRfc5322(t) == "Mon, 23 Nov 2026 22:42:33 +0000");
@@ -81,6 +106,15 @@ TEST_CASE("timestamps are written in RFC 5322 and ISO 8601, and IMAP dates are r
     CHECK(parseImapInternalDate("23-Nov-2026 23:42:33 +0100") == t);
     CHECK(parseImapInternalDate(" 3-Nov-2026 00:00:00 +0000") == fromUnix(1793664000));
     CHECK_FALSE(parseImapInternalDate("yesterday"));
+}
+
+TEST_CASE("ISO 8601 timestamps read back as the same instant across leap days, month ends and midnights") {
+    CHECK(formatIsoUtc(fromUnix(0)) == "1970-01-01T00:00:00Z");
+    CHECK(formatIsoUtc(fromUnix(951868799)) == "2000-02-29T23:59:59Z");
+    CHECK(formatIsoUtc(fromUnix(4107542400)) == "2100-03-01T00:00:00Z");  // 2100 is not a leap year
+    // Every 754,369 s (8.7 days: the hours and minutes come round) over 60 years, read back by HH date's parser.
+    for (std::int64_t s = 0; s < 60LL * 366 * 86400; s += 754369)
+        CHECK(parseIsoUtc(formatIsoUtc(fromUnix(s))) == fromUnix(s));
 }
 
 TEST_CASE("toCrlf turns bare LF into CRLF and leaves CRLF alone") {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "secmaild/util/secret.hpp"
+
 namespace secmaild::config {
 
 struct Problem {
@@ -27,7 +29,7 @@ struct Endpoint {
     std::string url;   // scheme://host[:port][/path], no credentials
     std::string host;  // parsed from url
     std::string user;
-    std::filesystem::path passwordFile;  // empty: no authentication
+    SecretSource password;  // password_credential / password_file; neither: no authentication
     TlsMode tls = TlsMode::Required;
     bool tlsVerify = true;
     std::filesystem::path caFile;
@@ -77,7 +79,7 @@ struct Answers {
 // unsigned, and the store is not encrypted at rest.
 struct Gpg {
     std::filesystem::path home;            // default: "gnupg" beside the store
-    std::filesystem::path passphraseFile;  // empty: the secret key has no passphrase
+    SecretSource passphrase;  // passphrase_credential / passphrase_file; neither: the key has none
     std::string keyFingerprint;            // empty: the secret key whose user ID is smtp.from
     bool signAnswers = true;
     bool encryptAnswers = true;  // to a reporter whose key is known

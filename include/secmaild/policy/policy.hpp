@@ -98,6 +98,9 @@ struct Policy {
     std::vector<std::int64_t> holidays;
     bool autoAckCompletes = true;                      // the automatic acknowledgment performs the "ack" action
     std::string source;                                // where the policy text comes from
+    // SHA-256 of the policy file's text: deadlines planned under another text
+    // are recomputed (store::Store::adoptPlanPolicy).
+    std::string digest;
     std::vector<Stage> stages;
     std::vector<FieldRule> fields;
     std::vector<VersionRule> versions;

@@ -46,13 +46,20 @@ struct Loaded {
 // files, the store's directory), without opening the store.
 std::vector<config::Problem> checkConfig(const std::filesystem::path& configFile);
 
-// Loads everything and opens (creating or migrating) the store. With
-// `readOnly`, the store is opened for reading and secrets are not read; the
-// data key is unwrapped if this user can (otherwise `warnings` says why, and
-// sealed values read as a placeholder).
-// `gnupgHome` replaces [gpg] home (secmailctl --gnupg-home: a maintainer
-// reading an archive with their own key).
-Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, bool readOnly = false,
-                   const std::filesystem::path& gnupgHome = {});
+struct LoadOptions {
+    // Open the store for reading and read no secrets; the data key is
+    // unwrapped if this user can (otherwise `warnings` says why, and sealed
+    // values read as a placeholder).
+    bool readOnly = false;
+    // Read-only views that show nothing sealed (overdue, timeline) skip
+    // OpenPGP: no gpg process, no key unlock.
+    bool openPgp = true;
+    // Replaces [gpg] home (secmailctl --gnupg-home: a maintainer reading an
+    // archive with their own key).
+    std::filesystem::path gnupgHome;
+};
+
+// Loads everything and opens (creating or migrating) the store.
+Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, const LoadOptions& options = {});
 
 }  // namespace secmaild::service

@@ -93,6 +93,8 @@ public:
     bool isNull(int column) const;
     std::int64_t integer(int column) const;
     std::string text(int column) const;
+    // Without a copy: valid until the next step(), reset() or read of this column.
+    std::string_view view(int column) const;
     std::string blob(int column) const;
     std::optional<std::int64_t> optInteger(int column) const;
     std::optional<std::string> optText(int column) const;
@@ -123,6 +125,19 @@ private:
     Db& db_;
     Sync sync_;
     bool done_ = false;
+};
+
+// BEGIN (deferred) ... COMMIT: several reads that see one state of the
+// store, also on a read-only connection. Ends in the destructor.
+class ReadSnapshot {
+public:
+    explicit ReadSnapshot(Db& db);
+    ~ReadSnapshot();
+    ReadSnapshot(const ReadSnapshot&) = delete;
+    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+private:
+    Db& db_;
 };
 
 }  // namespace secmaild::store

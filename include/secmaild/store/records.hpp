@@ -146,6 +146,20 @@ struct AlertRow {
     TimePoint sentAt;
 };
 
+// An open stage's deadline as a report's last alert plan computed it, with
+// the alerts sent about it (what `secmailctl overdue` lists).
+struct DeadlineRow {
+    std::string reportId;
+    std::string stage;
+    TimePoint dueAt;
+    std::string reportState;
+    std::string reporter;
+    int alertsSent = 0;
+    std::optional<std::string> lastAlertKind;
+    std::optional<int> lastAlertLevel;
+    std::optional<TimePoint> lastAlertAt;
+};
+
 struct FieldRow {
     std::string name;
     std::string value;

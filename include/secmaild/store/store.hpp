@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,6 +122,22 @@ public:
     void invalidateAlertPlan(const std::string& reportId);
     void recordAlert(const AlertRow& alert);
     std::vector<AlertRow> alertsOf(const std::string& reportId);
+    // --- deadlines as each open report's last alert plan computed them
+    // True when the stored plans were made under the policy text with this
+    // digest; otherwise forgets every plan (each open report is planned again
+    // at the next pass), records the digest and returns false.
+    bool adoptPlanPolicy(const std::string& digest);
+    // The digest of the policy text the stored plans were made under.
+    std::optional<std::string> planPolicy();
+    // Replaces a report's deadline rows (its open stages that have a due time).
+    void setDeadlines(const std::string& reportId, const std::vector<DeadlineRow>& rows);
+    // Deadline rows due at or before `at`, ordered by (due, report id, stage):
+    // the longest late first. `visit` sees one reused row object.
+    void eachDeadlineDueBy(TimePoint at, const std::function<void(const DeadlineRow&)>& visit);
+    std::vector<DeadlineRow> deadlinesDueBy(TimePoint at);
+    // Open reports without a current plan (changed since the last pass, or
+    // never planned): their deadlines are not in the table.
+    std::vector<std::string> reportsWithoutPlan();
     // When the reporter was last mailed (answers queued to them), if ever.
     std::optional<TimePoint> lastReporterContact(const std::string& reportId);
 

@@ -34,4 +34,18 @@ private:
 // message naming the file when it is missing, unreadable, or empty.
 Result<Secret> readSecretFile(const std::filesystem::path& path);
 
+// Where a secret comes from: a systemd credential (LoadCredential=, read from
+// $CREDENTIALS_DIRECTORY/<credential>) when the service has it, else a file
+// (secmailctl run by hand, or no systemd).
+struct SecretSource {
+    std::string credential;
+    std::filesystem::path file;
+    bool configured() const { return !credential.empty() || !file.empty(); }
+};
+
+// Reads the credential when `credentialsDirectory` (the environment's
+// CREDENTIALS_DIRECTORY, nullptr when unset) holds it, else the file. Fails
+// with a message that says where it looked and what to do.
+Result<Secret> readSecret(const SecretSource& source, const char* credentialsDirectory);
+
 }  // namespace secmaild
