@@ -15,6 +15,7 @@
 #include <iterator>
 
 #include "secmaild/ctl/deadlines.hpp"
+#include "secmaild/ctl/status.hpp"
 #include "secmaild/ctl/views.hpp"
 #include "secmaild/report/commands.hpp"
 #include "secmaild/service/actions.hpp"
@@ -215,8 +216,11 @@ int main(int argc, char** argv) {
     auto* messagesCmd = app.add_subcommand("messages", "list every stored message with its outcome and answers");
     auto* overdueCmd = app.add_subcommand("overdue", "list the stages that are late, since when, and the alerts sent");
     auto* timelineCmd = app.add_subcommand("timeline", "one report's stages: due, done and escalation times");
+    auto* statusCmd = app.add_subcommand(
+        "status", "is all well: mailbox, last pass, outbox, overdue, next deadline, key expiry (exit 1 if not)");
+    auto* metricsCmd = app.add_subcommand("metrics", "print the Prometheus metrics the daemon writes to [metrics] textfile");
     timelineCmd->add_option("id", reportId, "the report id")->required();
-    for (auto* c : {listCmd, showCmd, messagesCmd, overdueCmd, timelineCmd})
+    for (auto* c : {listCmd, showCmd, messagesCmd, overdueCmd, timelineCmd, statusCmd})
         c->add_flag("--json", json, "print JSON (see README)");
     showCmd->add_option("id", reportId, "the report id, e.g. SEC-2026-0001")->required();
     std::string gnupgHome;
@@ -319,6 +323,12 @@ int main(int argc, char** argv) {
             secmaild::ctl::writeOverdue(std::cout, rt,
                                         json ? secmaild::ctl::OverdueWriter::Format::Json
                                              : secmaild::ctl::OverdueWriter::Format::Text);
+        if (statusCmd->parsed()) {
+            auto status = secmaild::ctl::serviceStatus(rt);
+            print(status, json, secmaild::ctl::statusAsText);
+            return status["problems"].empty() ? 0 : 1;
+        }
+        if (metricsCmd->parsed()) std::cout << secmaild::ctl::metricsText(rt);
         if (timelineCmd->parsed()) {
             auto t = secmaild::ctl::reportTimeline(rt, reportId);
             if (!t) {

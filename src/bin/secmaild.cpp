@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "secmaild/ctl/status.hpp"
 #include "secmaild/pgp/engine.hpp"
 #include "secmaild/service/daemon.hpp"
 #include "secmaild/service/pass.hpp"
@@ -86,17 +87,28 @@ int main(int argc, char** argv) {
         printProblems(loaded.problems);
         return kExitConfig;
     }
-    auto& rt = *loaded.runtime;
-    (void)secmaild::setupLogging(rt.config.logLevel);
-    if (rt.openpgp) secmaild::service::startGpgWorkers(rt.config, *rt.openpgp, gpgWorkerCommand());
+    // What a loaded runtime needs before it runs (at start and after SIGHUP).
+    auto prepare = [](secmaild::service::Runtime& rt) {
+        (void)secmaild::setupLogging(rt.config.logLevel);
+        if (rt.openpgp) secmaild::service::startGpgWorkers(rt.config, *rt.openpgp, gpgWorkerCommand());
+    };
+    prepare(*loaded.runtime);
     try {
         if (once) {
-            auto result = secmaild::service::runPass(rt);
+            auto result = secmaild::service::runPass(*loaded.runtime);
+            if (!loaded.runtime->config.metricsFile.empty())
+                secmaild::ctl::writeFileAtomically(loaded.runtime->config.metricsFile,
+                                                   secmaild::ctl::metricsText(*loaded.runtime));
             if (result.intake.error) std::cerr << "secmaild: " << *result.intake.error << "\n";
             if (result.outbox.connectionError) std::cerr << "secmaild: " << *result.outbox.connectionError << "\n";
             return result.serverUnreachable() ? kExitUnavailable : 0;
         }
-        return secmaild::service::runDaemon(rt);
+        secmaild::service::Reloader reload = [&] {
+            auto fresh = secmaild::service::loadRuntime(configPath, clock);
+            if (fresh.runtime) prepare(*fresh.runtime);
+            return fresh;
+        };
+        return secmaild::service::runDaemon(loaded.runtime, reload);
     } catch (const secmaild::store::StoreError& e) {
         spdlog::critical("store.failed error=\"{}\"", e.what());
         return kExitIo;

@@ -358,6 +358,17 @@ LoadResult parseConfig(std::string_view text, const std::filesystem::path& file)
         r.rejectUnknownKeys();
     }
 
+    if (auto t = section("metrics", false)) {
+        TableReader r(t, "metrics", fileName, problems);
+        if (auto p = r.path("textfile", base)) {
+            if (p->extension() != ".prom")
+                r.problem("textfile", "must end in .prom (node_exporter's textfile collector reads only those)");
+            else
+                c.metricsFile = *p;
+        }
+        r.rejectUnknownKeys();
+    }
+
     top.rejectUnknownKeys();
     if (problems.empty()) result.config = std::move(c);
     return result;

@@ -84,18 +84,17 @@ const std::string& stageTitle(const policy::Policy& policy, const std::string& n
     return stage ? stage->title : name;
 }
 
-// The late stages of reports whose plan is not in the store (changed since
-// the daemon's last pass, or planned under another policy text): computed
-// here, the same way the pass would.
-std::vector<store::DeadlineRow> unplannedLate(service::Runtime& rt, const std::vector<std::string>& ids,
-                                              TimePoint now) {
+// The open deadlines of reports whose plan is not in the store (changed
+// since the daemon's last pass, or planned under another policy text):
+// computed here, the same way the pass would.
+std::vector<store::DeadlineRow> unplannedDeadlines(service::Runtime& rt, const std::vector<std::string>& ids) {
     std::vector<store::DeadlineRow> out;
     auto& store = *rt.store;
     for (const auto& id : ids) {
         auto r = store.report(id);
         if (!r || r->state == "closed") continue;
         for (auto& d : service::openDeadlines(rt, *r, service::reportFacts(store, *r), store.alertsOf(id)))
-            if (now > d.dueAt) out.push_back(std::move(d));
+            out.push_back(std::move(d));
     }
     return out;
 }
@@ -117,7 +116,8 @@ void forEachOverdue(service::Runtime& rt, TimePoint now, const std::function<voi
     // The stored plans and the list of reports without one, as of one moment.
     store::ReadSnapshot snapshot(store.db());
     const bool planned = store.planPolicy() == rt.policy.digest;
-    auto computed = unplannedLate(rt, planned ? store.reportsWithoutPlan() : openReportIds(store), now);
+    auto computed = unplannedDeadlines(rt, planned ? store.reportsWithoutPlan() : openReportIds(store));
+    std::erase_if(computed, [&](const store::DeadlineRow& d) { return !(now > d.dueAt); });
     std::sort(computed.begin(), computed.end(), order);
     auto next = computed.begin();
     if (planned) {
@@ -129,6 +129,16 @@ void forEachOverdue(service::Runtime& rt, TimePoint now, const std::function<voi
         });
     }
     for (; next != computed.end(); ++next) visit(*next);
+}
+
+std::optional<store::DeadlineRow> nextDeadline(service::Runtime& rt, TimePoint now) {
+    auto& store = *rt.store;
+    store::ReadSnapshot snapshot(store.db());
+    const bool planned = store.planPolicy() == rt.policy.digest;
+    std::optional<store::DeadlineRow> next = planned ? store.nextDeadline(now) : std::nullopt;
+    for (auto& d : unplannedDeadlines(rt, planned ? store.reportsWithoutPlan() : openReportIds(store)))
+        if (d.dueAt > now && (!next || d.dueAt < next->dueAt)) next = std::move(d);
+    return next;
 }
 
 OverdueWriter::OverdueWriter(std::ostream& out, Format format, const policy::Policy& policy, TimePoint now)

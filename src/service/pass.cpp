@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
 #include "secmaild/service/pipeline.hpp"
 
 #include <exception>
@@ -47,7 +49,26 @@ PassResult runPass(Runtime& rt, const std::atomic<bool>* stop) {
     spdlog::info("pass.done fetched={} processed={} alerts={} sent={} deferred={} failed={}{}", r.intake.fetched,
                  r.processed, r.escalations.alertsQueued, r.outbox.sent, r.outbox.deferred, r.outbox.failed,
                  r.serverUnreachable() ? " unreachable=yes" : "");
+    recordPass(rt, r, rt.clock->now());
     return r;
+}
+
+void recordPass(Runtime& rt, const PassResult& r, TimePoint at) {
+    nlohmann::json pass{{"fetched", r.intake.fetched},
+                        {"processed", r.processed},
+                        {"alerts_queued", r.escalations.alertsQueued},
+                        {"sent", r.outbox.sent},
+                        {"deferred", r.outbox.deferred},
+                        {"failed", r.outbox.failed},
+                        {"imap_error", r.intake.error ? nlohmann::json(*r.intake.error) : nlohmann::json(nullptr)},
+                        {"smtp_error", r.outbox.connectionError ? nlohmann::json(*r.outbox.connectionError)
+                                                                : nlohmann::json(nullptr)}};
+    store::Transaction tx(rt.store->db());
+    rt.store->setServiceStatus("last_pass", pass.dump(), at);
+    if (rt.config.imap && !r.intake.error)
+        rt.store->setServiceStatus("mailbox_ok", nlohmann::json{{"mailbox", mailboxKey(*rt.config.imap)}}.dump(), at);
+    if (r.outbox.sent > 0) rt.store->setServiceStatus("last_send", "{}", at);
+    tx.commit();
 }
 
 }  // namespace secmaild::service

@@ -46,6 +46,14 @@ void checkStorePath(const config::Config& c, std::vector<config::Problem>& probl
     }
     if (::access(dir.c_str(), W_OK) != 0)
         problems.push_back({file, "store.path", "the directory " + dir.string() + " is not writable for this user"});
+    if (!c.metricsFile.empty()) {
+        auto metricsDir = c.metricsFile.parent_path();
+        if (!std::filesystem::is_directory(metricsDir, ec))
+            problems.push_back({file, "metrics.textfile", "the directory " + metricsDir.string() + " does not exist"});
+        else if (::access(metricsDir.c_str(), W_OK) != 0)
+            problems.push_back(
+                {file, "metrics.textfile", "the directory " + metricsDir.string() + " is not writable for this user"});
+    }
 }
 
 Parts loadParts(const std::filesystem::path& configFile, std::vector<config::Problem>& problems, bool readSecrets) {

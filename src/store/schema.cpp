@@ -9,7 +9,7 @@ namespace secmaild::store {
 
 namespace {
 
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: messages, reports, audit trail, outbox.
     R"sql(
 CREATE TABLE mailbox_state (
@@ -255,6 +255,16 @@ CREATE TABLE plan_policy (
     digest  TEXT NOT NULL
 ) STRICT;
 UPDATE reports SET next_alert_at = NULL;
+)sql",
+    // 6: what the daemon last did (its last pass, the last good poll of each
+    // mailbox), for `secmailctl status` and the metrics.
+    R"sql(
+CREATE TABLE service_status (
+    name   TEXT PRIMARY KEY,
+    value  TEXT NOT NULL,
+    at     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX outbox_by_state_created ON outbox(state, created_at);
 )sql",
 };
 

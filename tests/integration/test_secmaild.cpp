@@ -7,7 +7,14 @@
 
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <optional>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -311,4 +318,191 @@ TEST_CASE("a report with a 40 MB attachment is stored whole, its attachment reco
     CHECK(parts[2].attachment);
     CHECK(parts[2].size == attachment.size());
     CHECK(parts[2].sha256 == sha256Hex(attachment));
+}
+
+namespace {
+
+// The receiving end of systemd's notify protocol (sd_notify(3)): a datagram
+// socket that keeps every message the daemon sends.
+class NotifySocket {
+public:
+    explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
+        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd_ >= 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        REQUIRE(path.string().size() < sizeof addr.sun_path);
+        std::strcpy(addr.sun_path, path.c_str());
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        timeval tv{0, 100000};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        reader_ = std::thread([this] {
+            char buffer[4096];
+            while (!done_) {
+                auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+                if (n <= 0) continue;
+                std::lock_guard lock(mutex_);
+                messages_.emplace_back(buffer, static_cast<std::size_t>(n));
+            }
+        });
+    }
+    ~NotifySocket() {
+        done_ = true;
+        reader_.join();
+        ::close(fd_);
+    }
+    std::vector<std::string> messages() {
+        std::lock_guard lock(mutex_);
+        return messages_;
+    }
+    // Waits up to 30 s for a message containing `text` after the first `from` messages.
+    std::optional<std::size_t> waitFor(const std::string& text, std::size_t from = 0) {
+        for (int i = 0; i < 300; ++i) {
+            auto all = messages();
+            for (std::size_t k = from; k < all.size(); ++k)
+                if (all[k].find(text) != std::string::npos) return k;
+            std::this_thread::sleep_for(100ms);
+        }
+        return std::nullopt;
+    }
+    std::size_t count(const std::string& text) {
+        std::size_t n = 0;
+        for (const auto& m : messages()) n += m.find(text) != std::string::npos;
+        return n;
+    }
+
+private:
+    std::filesystem::path path_;
+    int fd_ = -1;
+    std::atomic<bool> done_{false};
+    std::mutex mutex_;
+    std::vector<std::string> messages_;
+    std::thread reader_;
+};
+
+int waitForExit(pid_t pid) {
+    int status = 0;
+    for (int i = 0; i < 400; ++i) {
+        if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        std::this_thread::sleep_for(50ms);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}
+
+}  // namespace
+
+TEST_CASE("under systemd's protocol: READY, watchdog pings, STATUS, a credential, reload on SIGHUP, a bad reload kept out") {
+    Fixture f;
+    // The IMAP password comes from the credential; the file beside it is wrong.
+    std::filesystem::create_directory(f.dir() / "creds");
+    std::ofstream(f.dir() / "creds" / "secmaild_imap-password") << "sec-pass\n";
+    f.writeConfig("", "password_credential = \"secmaild_imap-password\"\n");
+    std::ofstream(f.dir() / "imap.pw") << "wrong-pass\n";
+    NotifySocket notify(f.dir() / "notify.sock");
+
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) env.emplace_back(*e);
+    env.push_back("NOTIFY_SOCKET=" + (f.dir() / "notify.sock").string());
+    env.push_back("WATCHDOG_USEC=400000");
+    env.push_back("CREDENTIALS_DIRECTORY=" + (f.dir() / "creds").string());
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const std::string config = f.config().string();
+    const char* argv[] = {SECMAILD_BINARY, "--config", config.c_str(), nullptr};
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, SECMAILD_BINARY, nullptr, nullptr, const_cast<char**>(argv), envp.data()) == 0);
+
+    REQUIRE(notify.waitFor("READY=1"));
+    f.deliver(report("<n1@researcher.example>", "first", kComplete));
+    REQUIRE(f.waitForAnswers(kResearcher, 1).size() == 1);
+    auto idle = notify.waitFor("STATUS=idle; last pass fetched 1, sent 1");
+    CHECK(idle);
+    CHECK(notify.waitFor("next deadline SEC-2026-0001 assessment in"));
+    CHECK(notify.count("WATCHDOG=1") >= 2);
+
+    // A broken config: the reload is refused and the daemon goes on with the old one.
+    {
+        std::ofstream(f.config(), std::ios::app) << "[no_such_section]\n";
+    }
+    auto before = notify.messages().size();
+    kill(pid, SIGHUP);
+    auto refused = notify.waitFor("STATUS=reload failed, still running the previous configuration", before);
+    REQUIRE(refused);
+    CHECK(notify.messages()[*refused].find("READY=1") != std::string::npos);
+    CHECK(notify.messages()[*refused].find("no_such_section") != std::string::npos);
+    f.deliver(report("<n2@researcher.example>", "second", kComplete));
+    REQUIRE(f.waitForAnswers(kResearcher, 2).size() == 2);
+
+    // A good one: new templates take effect for the next answer.
+    const std::filesystem::path source(SECMAILD_SOURCE_DIR);
+    std::filesystem::copy(source / "config/templates", f.dir() / "templates2");
+    {
+        std::ofstream(f.dir() / "templates2" / "acknowledgment.txt.mustache", std::ios::app)
+            << "\nReloaded-template marker 7f3a.\n";
+    }
+    f.writeConfig("", "password_credential = \"secmaild_imap-password\"\n");
+    {
+        std::string text;
+        std::ifstream in(f.config());
+        text.assign(std::istreambuf_iterator<char>(in), {});
+        auto at = text.find((source / "config/templates").string());
+        REQUIRE(at != std::string::npos);
+        text.replace(at, (source / "config/templates").string().size(), (f.dir() / "templates2").string());
+        std::ofstream(f.config()) << text;
+    }
+    before = notify.messages().size();
+    kill(pid, SIGHUP);
+    auto reloaded = notify.waitFor("STATUS=reloaded", before);
+    REQUIRE(reloaded);
+    CHECK(notify.waitFor("RELOADING=1", before) < reloaded);
+    f.deliver(report("<n3@researcher.example>", "third", kComplete));
+    auto answers = f.waitForAnswers(kResearcher, 3);
+    REQUIRE(answers.size() == 3);
+    int marked = 0;
+    for (const auto& a : answers) marked += a.text.find("Reloaded-template marker 7f3a.") != std::string::npos;
+    CHECK(marked == 1);
+
+    kill(pid, SIGTERM);
+    CHECK(waitForExit(pid) == 0);
+    CHECK(notify.waitFor("STOPPING=1"));
+}
+
+TEST_CASE("secmailctl status and metrics say what the daemon last did, and status exits 1 when something needs an admin") {
+    Fixture f("[metrics]\ntextfile = \"secmaild.prom\"\n");
+    f.deliver(report("<s1@researcher.example>", "status report", kComplete));
+    REQUIRE(f.once().ok());
+    auto status = f.ctlJson("status");
+    CHECK(status["mailbox"]["reachable"] == true);
+    CHECK_FALSE(status["last_pass"].is_null());
+    CHECK(status["reports"]["open"] == 1);
+    CHECK(status["outbox"]["queued"] == 0);
+    CHECK(status["next_deadline"]["report_id"] == "SEC-2026-0001");
+    CHECK(status["problems"].empty());
+    CHECK(f.secmailctl("status").exitCode == 0);
+
+    auto metrics = f.secmailctl("metrics");
+    REQUIRE(metrics.ok());
+    CHECK(metrics.out.find("secmaild_messages_processed_total{outcome=\"new-report\"} 1\n") != std::string::npos);
+    CHECK(metrics.out.find("secmaild_acknowledgments_sent_total 1\n") != std::string::npos);
+    CHECK(metrics.out.find("secmaild_outbox_depth 0\n") != std::string::npos);
+    // Every line is a comment or "name{labels} value", as the exposition format wants.
+    for (const auto& line : splitLines(metrics.out))
+        if (!line.empty() && line[0] != '#') CHECK(line.find(' ') != std::string::npos);
+
+    std::ifstream prom(f.dir() / "secmaild.prom");
+    std::string written((std::istreambuf_iterator<char>(prom)), std::istreambuf_iterator<char>());
+    CHECK(written.find("secmaild_messages_processed_total{outcome=\"new-report\"} 1\n") != std::string::npos);
+
+    // The mailbox refuses us: the next pass records it and status says so.
+    std::ofstream(f.dir() / "imap.pw") << "wrong-pass\n";
+    CHECK(f.once().exitCode == 69);
+    auto down = f.secmailctl("status --json");
+    CHECK(down.exitCode == 1);
+    auto j = nlohmann::json::parse(down.out);
+    CHECK(j["mailbox"]["reachable"] == false);
+    REQUIRE_FALSE(j["problems"].empty());
+    CHECK(j["problems"][0].get<std::string>().find("the mailbox could not be read") != std::string::npos);
 }

@@ -12,6 +12,7 @@
 
 #include "../support/runtime_fixture.hpp"
 #include "secmaild/ctl/deadlines.hpp"
+#include "secmaild/ctl/status.hpp"
 #include "secmaild/mime/message.hpp"
 #include "secmaild/service/bounces.hpp"
 #include "secmaild/service/escalations.hpp"
@@ -295,4 +296,23 @@ TEST_CASE("a bounced escalation is matched to its level and the next level is to
     bool audited = false;
     for (const auto& a : f.store().auditOf(id)) audited = audited || a.event == "escalation.bounced";
     CHECK(audited);
+}
+
+TEST_CASE("a key is healthy until 14 days before it expires; revoked, expired or unable to encrypt it is not") {
+    const TimePoint now = fromUnix(1795473753);
+    pgp::KeyInfo k;
+    k.fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567";
+    k.canEncrypt = true;
+    CHECK(ctl::keyHealth(k, now) == "ok");  // never expires
+    k.expires = now + ctl::kKeyExpiryWarning + std::chrono::hours{1};
+    CHECK(ctl::keyHealth(k, now) == "ok");
+    k.expires = now + ctl::kKeyExpiryWarning - std::chrono::hours{1};
+    CHECK(ctl::keyHealth(k, now) == "expires-soon");
+    k.expires = now - std::chrono::seconds{1};
+    CHECK(ctl::keyHealth(k, now) == "expired");
+    k.expires.reset();
+    k.canEncrypt = false;
+    CHECK(ctl::keyHealth(k, now) == "unusable");
+    k.revoked = true;
+    CHECK(ctl::keyHealth(k, now) == "revoked");
 }

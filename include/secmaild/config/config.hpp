@@ -124,6 +124,9 @@ struct Config {
     Notify notify;
     AtRest atRest;
     std::string logLevel = "info";
+    // Prometheus text exposition, rewritten after each pass, for
+    // node_exporter's textfile collector; empty: none.
+    std::filesystem::path metricsFile;
 
     // smtp.from plus answers.own_addresses, lower-case: mail from these is ours.
     std::vector<std::string> ownAddresses() const;

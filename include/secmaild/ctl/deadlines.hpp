@@ -22,6 +22,9 @@ namespace secmaild::ctl {
 void forEachOverdue(service::Runtime& runtime, TimePoint now,
                     const std::function<void(const store::DeadlineRow&)>& visit);
 
+// The next deadline after `now`, planned or not (status, STATUS=).
+std::optional<store::DeadlineRow> nextDeadline(service::Runtime& runtime, TimePoint now);
+
 // `secmailctl overdue`. JSON: {"now", "overdue": [{"report_id", "state",
 // "reporter", "stage", "title", "due", "late_seconds", "alerts_sent",
 // "last_alert": {"kind", "level", "sent_at"} | null}]}, one stage per line.

@@ -1,15 +1,24 @@
 // The daemon's event loop (Boost.Asio): a timer for the next pass (the poll
-// interval, or sooner when an outbox retry falls due), signals, and one
-// worker thread that runs passes, so the loop itself never waits on the
-// network. SIGTERM and SIGINT stop cleanly: the pass in hand finishes its
-// current message and the loop exits.
+// interval, or sooner when an outbox retry or an alert falls due), signals,
+// the systemd watchdog, and one worker thread that runs passes, so the loop
+// itself never waits on the network. SIGTERM and SIGINT stop cleanly: the
+// pass in hand finishes its current message and the loop exits. SIGHUP
+// reloads: a new runtime is built from the config file between passes and
+// replaces the running one only when it loads without a problem.
 #pragma once
+
+#include <functional>
+#include <memory>
 
 #include "secmaild/service/runtime.hpp"
 
 namespace secmaild::service {
 
-// Runs until SIGTERM or SIGINT. Returns the process exit code.
-int runDaemon(Runtime& runtime);
+// Builds a fresh runtime from the config file (SIGHUP), ready to run.
+using Reloader = std::function<Loaded()>;
+
+// Runs until SIGTERM or SIGINT; `runtime` is replaced by each good reload.
+// Returns the process exit code.
+int runDaemon(std::unique_ptr<Runtime>& runtime, const Reloader& reload);
 
 }  // namespace secmaild::service

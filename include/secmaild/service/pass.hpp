@@ -20,6 +20,11 @@ struct PassResult {
     bool serverUnreachable() const { return intake.error.has_value() || outbox.connectionError.has_value(); }
 };
 
+// Also records what it did for `secmailctl status` (recordPass).
 PassResult runPass(Runtime& runtime, const std::atomic<bool>* stop = nullptr);
+
+// Stores the pass's outcome, and when the mailbox and the SMTP server last
+// answered, in the store's service_status.
+void recordPass(Runtime& runtime, const PassResult& result, TimePoint at);
 
 }  // namespace secmaild::service

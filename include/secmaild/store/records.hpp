@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -158,6 +159,25 @@ struct DeadlineRow {
     std::optional<std::string> lastAlertKind;
     std::optional<int> lastAlertLevel;
     std::optional<TimePoint> lastAlertAt;
+};
+
+// One fact about the running service (service_status): a JSON value and when.
+struct ServiceStatusRow {
+    std::string value;
+    TimePoint at;
+};
+
+// Counts over the whole store, for `secmailctl status` and the metrics.
+struct StoreTotals {
+    std::int64_t openReports = 0;
+    std::int64_t closedReports = 0;
+    std::int64_t pendingMessages = 0;  // stored, not yet processed
+    std::int64_t outboxQueued = 0;
+    std::optional<TimePoint> oldestQueued;
+    std::int64_t outboxFailed = 0;
+    std::map<std::string, std::int64_t> messagesByOutcome;  // processed messages
+    std::map<std::string, std::int64_t> sentByKind;         // outbox items sent
+    std::map<std::string, std::int64_t> alertsByKind;       // escalation alerts
 };
 
 struct FieldRow {

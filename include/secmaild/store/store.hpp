@@ -138,6 +138,14 @@ public:
     // Open reports without a current plan (changed since the last pass, or
     // never planned): their deadlines are not in the table.
     std::vector<std::string> reportsWithoutPlan();
+    // The next deadline after `now` among the stored plans, if any.
+    std::optional<DeadlineRow> nextDeadline(TimePoint now);
+
+    // --- the service's own state (status.cpp)
+    void setServiceStatus(const std::string& name, const std::string& jsonValue, TimePoint at);
+    std::optional<ServiceStatusRow> serviceStatus(const std::string& name);
+    StoreTotals totals();
+
     // When the reporter was last mailed (answers queued to them), if ever.
     std::optional<TimePoint> lastReporterContact(const std::string& reportId);
 
