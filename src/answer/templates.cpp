@@ -93,7 +93,7 @@ struct Templates::Compiled {
 
 const std::vector<std::string>& requiredTemplates() {
     static const std::vector<std::string> names{"acknowledgment", "follow-up",     "maintainer-notice", "escalation",
-                                                "status",         "reply",         "command-result"};
+                                                "status",         "reply",         "command-result",    "key-health"};
     return names;
 }
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "secmaild/service/key_health.hpp"
 #include "secmaild/service/pipeline.hpp"
 
 #include <exception>
@@ -22,6 +23,7 @@ PassResult runPass(Runtime& rt, const std::atomic<bool>* stop) {
     if (stop && stop->load()) return r;
     // Before filing: the sender below picks the escalation mails up with the answers.
     r.escalations = runEscalations(rt, rt.clock->now());
+    r.keyNotices = noticeKeyHealth(rt, rt.clock->now());
     if (!rt.senderStore) {
         r.processed = processPending(rt, stop);
         r.outbox = drainOutbox(rt, stop);

@@ -16,6 +16,7 @@
 #include "secmaild/mime/message.hpp"
 #include "secmaild/service/bounces.hpp"
 #include "secmaild/service/escalations.hpp"
+#include "secmaild/service/key_health.hpp"
 #include "secmaild/util/time_format.hpp"
 
 using namespace secmaild;
@@ -315,4 +316,49 @@ TEST_CASE("a key is healthy until 14 days before it expires; revoked, expired or
     CHECK(ctl::keyHealth(k, now) == "unusable");
     k.revoked = true;
     CHECK(ctl::keyHealth(k, now) == "revoked");
+}
+
+TEST_CASE("an expiring key is told to the maintainers once a week, at once when it then expires, never when healthy") {
+    RuntimeFixture f("personal-chatter.toml", "[notify]\nmaintainers = [\"lead@example.org\"]\n");
+    REQUIRE_MESSAGE(f.ok(), f.problems());
+    auto& rt = f.rt();
+    // OpenPGP's key facts without gpg: the notices depend only on them.
+    rt.config.gpg = config::Gpg{};
+    rt.config.gpg->signAnswers = false;
+    rt.openpgp.emplace();
+    const TimePoint start = f.clock().now();
+    rt.openpgp->ourKey.fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567";
+    rt.openpgp->ourKey.userIds = {"Example security team <security@example.org>"};
+    rt.openpgp->ourKey.canEncrypt = true;
+    rt.openpgp->ourKey.expires = start + std::chrono::hours{24 * 20};
+    auto notices = [&] {
+        std::vector<store::OutboxItem> out;
+        for (auto& o : f.store().dueOutbox(start + std::chrono::hours{24 * 400}))
+            if (o.kind == "key-health") out.push_back(std::move(o));
+        return out;
+    };
+    CHECK(service::noticeKeyHealth(rt, start) == 0);  // 20 days left: healthy
+    CHECK(service::noticeKeyHealth(rt, start + std::chrono::hours{24 * 7}) == 1);  // 13 days left
+    auto first = notices();
+    REQUIRE(first.size() == 1);
+    CHECK(first[0].recipient == "lead@example.org");
+    CHECK(subjectOf(first[0].raw).find("expires on") != std::string::npos);
+    CHECK(first[0].raw.find("once a week until it is fixed") != std::string::npos);
+    CHECK(service::noticeKeyHealth(rt, start + std::chrono::hours{24 * 10}) == 0);  // within the week
+    CHECK(service::noticeKeyHealth(rt, start + std::chrono::hours{24 * 14}) == 1);  // a week later
+    CHECK(service::noticeKeyHealth(rt, start + std::chrono::hours{24 * 20}) == 1);  // expired: at once
+    CHECK(subjectOf(notices().back().raw).find("EXPIRED") != std::string::npos);
+    CHECK(service::noticeKeyHealth(rt, start + std::chrono::hours{24 * 21}) == 0);
+
+    SUBCASE("a revoked maintainer key is told at once, to the first escalation level without [notify]") {
+        rt.config.notify.maintainers.clear();
+        pgp::KeyInfo theirs;
+        theirs.fingerprint = "FEDCBA9876543210FEDCBA9876543210FEDCBA98";
+        theirs.canEncrypt = true;
+        theirs.revoked = true;
+        rt.openpgp->maintainerKeys.push_back(theirs);
+        CHECK(service::noticeKeyHealth(rt, start + std::chrono::hours{24 * 22}) ==
+              static_cast<int>(rt.policy.escalation.levels.front().addresses.size()));
+        CHECK(subjectOf(notices().back().raw).find("REVOKED") != std::string::npos);
+    }
 }

@@ -16,6 +16,7 @@ struct PassResult {
     int processed = 0;
     EscalationResult escalations;
     DrainResult outbox;
+    int keyNotices = 0;  // key-health mails queued
     // A server we needed could not be reached.
     bool serverUnreachable() const { return intake.error.has_value() || outbox.connectionError.has_value(); }
 };
