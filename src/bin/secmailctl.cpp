@@ -6,6 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include <pwd.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -25,6 +28,8 @@
 #include "secmaild/util/hash.hpp"
 #include "secmaild/util/logging.hpp"
 #include "secmaild/util/time_format.hpp"
+
+extern char** environ;
 
 namespace {
 constexpr int kExitUsage = 64;
@@ -92,8 +97,44 @@ nlohmann::json keyJson(const secmaild::pgp::KeyInfo& k) {
             {"algorithm", k.algorithm}};
 }
 
+constexpr int kExitNoPerm = 77;
+
+// The user who owns `path`, or its nearest existing parent: whoever the
+// daemon runs as must own the GnuPG home and what gpg writes into it.
+std::optional<uid_t> ownerOf(std::filesystem::path path) {
+    struct stat st {};
+    for (; !path.empty(); path = path.parent_path()) {
+        if (::stat(path.c_str(), &st) == 0) return st.st_uid;
+        if (path == path.parent_path()) break;
+    }
+    return std::nullopt;
+}
+
+std::string userName(uid_t uid) {
+    const passwd* pw = ::getpwuid(uid);
+    return pw ? pw->pw_name : std::to_string(uid);
+}
+
+// gpg-agent, started by GPGME for this command, would outlive it outside the
+// service's sandbox, and the daemon would then use it: stop it.
+void stopGpgAgent(const std::filesystem::path& home) {
+    const std::string dir = home.string();
+    const char* argv[] = {"gpgconf", "--homedir", dir.c_str(), "--kill", "gpg-agent", nullptr};
+    pid_t pid = 0;
+    if (::posix_spawnp(&pid, "gpgconf", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) return;
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+}
+
 // secmailctl key init: secmaild's own key pair, made once per installation.
 int keyInit(const secmaild::config::Config& c, int expiresDays) {
+    if (auto owner = ownerOf(c.gpg->home); owner && *owner != ::geteuid()) {
+        std::cerr << "secmailctl: key init: " << c.gpg->home.string() << " belongs to " << userName(*owner)
+                  << ", and files gpg writes there as " << userName(::geteuid())
+                  << " would be unreadable to secmaild; run it as that user:\n  runuser -u " << userName(*owner)
+                  << " -- secmailctl --config " << c.file.string() << " key init\n";
+        return kExitNoPerm;
+    }
     std::optional<std::chrono::seconds> expiry;
     if (expiresDays > 0) expiry = std::chrono::hours{24} * expiresDays;
     auto key = secmaild::service::createOurKey(c, expiry);
@@ -281,9 +322,10 @@ int main(int argc, char** argv) {
             return kExitConfig;
         }
         if (!gnupgHome.empty()) c->gpg->home = gnupgHome;
-        if (keyInitCmd->parsed()) return keyInit(*c, expiresDays);
-        if (keyExportCmd->parsed()) return keyExport(*c);
-        return maintainers(*c, json);
+        int code = keyInitCmd->parsed() ? keyInit(*c, expiresDays) : keyExportCmd->parsed() ? keyExport(*c)
+                                                                                           : maintainers(*c, json);
+        stopGpgAgent(c->gpg->home);
+        return code;
     }
 
     secmaild::SystemClock clock;

@@ -24,7 +24,8 @@ std::optional<Secret> readPassword(const SecretSource& source, const std::string
                                    const std::string& section, std::vector<config::Problem>& problems) {
     auto secret = readSecret(source, std::getenv("CREDENTIALS_DIRECTORY"));
     if (!secret) {
-        const bool fromCredential = !source.credential.empty() && (source.file.empty() || !std::getenv("CREDENTIALS_DIRECTORY"));
+        const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+        const bool fromCredential = !source.credential.empty() && (source.file.empty() || (credentials && *credentials));
         problems.push_back({configFile, section + (fromCredential ? ".password_credential" : ".password_file"),
                             secret.error().message});
         return std::nullopt;

@@ -51,7 +51,14 @@ Result<Secret> readSecret(const SecretSource& source, const char* credentialsDir
         std::error_code ec;
         if (std::filesystem::exists(path, ec)) return readSecretFile(path);
     }
-    if (!source.file.empty()) return readSecretFile(source.file);
+    if (!source.file.empty()) {
+        auto fromFile = readSecretFile(source.file);
+        if (fromFile || source.credential.empty() || !underSystemd) return fromFile;
+        // Under systemd the credential is the way: say that first.
+        return fail("the credential " + source.credential + " is not in " + credentialsDirectory +
+                    " (put the secret in the file the unit's LoadCredential= names), and " +
+                    fromFile.error().message);
+    }
     if (source.credential.empty()) return fail("no secret is configured");
     if (underSystemd)
         return fail("the credential " + source.credential + " is not in " + credentialsDirectory +

@@ -5,6 +5,8 @@
 // verified as the researcher would, with the gpg command line.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -276,4 +278,21 @@ TEST_CASE("two reports in one pass, read ahead in the GPGME workers: the second 
         CHECK(inner.goodSignature);
         CHECK(inner.signerFingerprint == p.ourFingerprint_);
     }
+}
+
+TEST_CASE("key init refuses to write a GnuPG home another user owns, and says which user to run it as") {
+    // The Fixture alone: no key yet. A home owned by nobody, as /var/lib/secmaild/gnupg
+    // is owned by secmaild while an admin runs secmailctl as root.
+    testing::e2e::Fixture f;
+    const auto home = f.dir() / "gnupg-other";
+    std::filesystem::create_directory(home);
+    REQUIRE(::chown(home.c_str(), 65534, 65534) == 0);
+    {
+        std::ofstream(f.config(), std::ios::app) << "[gpg]\nhome = \"" << home.string() << "\"\n";
+    }
+    auto r = f.secmailctl("key init");
+    CHECK(r.exitCode == 77);
+    CHECK(r.err.find("belongs to nobody") != std::string::npos);
+    CHECK(r.err.find("runuser -u nobody -- secmailctl") != std::string::npos);
+    CHECK(std::filesystem::is_empty(home));
 }

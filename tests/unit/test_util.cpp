@@ -96,6 +96,11 @@ TEST_CASE("a secret comes from the systemd credential when the service has it, e
     REQUIRE_FALSE(noSystemd);
     CHECK(noSystemd.error().message.find("CREDENTIALS_DIRECTORY is not set") != std::string::npos);
     CHECK_FALSE(readSecret(SecretSource{}, creds.c_str()));
+    // Under systemd with neither the credential nor a readable file, the credential is named first.
+    auto neither = readSecret(SecretSource{"secmaild_smtp-password", dir / "unreadable"}, creds.c_str());
+    REQUIRE_FALSE(neither);
+    CHECK(neither.error().message.starts_with("the credential secmaild_smtp-password is not in " + creds));
+    CHECK(neither.error().message.find((dir / "unreadable").string()) != std::string::npos);
 }
 
 TEST_CASE("timestamps are written in RFC 5322 and ISO 8601, and IMAP dates are read") {
