@@ -6,9 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <pwd.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -19,6 +17,7 @@
 
 #include "secmaild/ctl/deadlines.hpp"
 #include "secmaild/ctl/status.hpp"
+#include "secmaild/pgp/gpg.hpp"
 #include "secmaild/ctl/views.hpp"
 #include "secmaild/report/commands.hpp"
 #include "secmaild/service/actions.hpp"
@@ -28,8 +27,6 @@
 #include "secmaild/util/hash.hpp"
 #include "secmaild/util/logging.hpp"
 #include "secmaild/util/time_format.hpp"
-
-extern char** environ;
 
 namespace {
 constexpr int kExitUsage = 64;
@@ -113,17 +110,6 @@ std::optional<uid_t> ownerOf(std::filesystem::path path) {
 std::string userName(uid_t uid) {
     const passwd* pw = ::getpwuid(uid);
     return pw ? pw->pw_name : std::to_string(uid);
-}
-
-// gpg-agent, started by GPGME for this command, would outlive it outside the
-// service's sandbox, and the daemon would then use it: stop it.
-void stopGpgAgent(const std::filesystem::path& home) {
-    const std::string dir = home.string();
-    const char* argv[] = {"gpgconf", "--homedir", dir.c_str(), "--kill", "gpg-agent", nullptr};
-    pid_t pid = 0;
-    if (::posix_spawnp(&pid, "gpgconf", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) return;
-    int status = 0;
-    ::waitpid(pid, &status, 0);
 }
 
 // secmailctl key init: secmaild's own key pair, made once per installation.
@@ -324,7 +310,9 @@ int main(int argc, char** argv) {
         if (!gnupgHome.empty()) c->gpg->home = gnupgHome;
         int code = keyInitCmd->parsed() ? keyInit(*c, expiresDays) : keyExportCmd->parsed() ? keyExport(*c)
                                                                                            : maintainers(*c, json);
-        stopGpgAgent(c->gpg->home);
+        // The agent GPGME started would outlive this command outside the
+        // service's sandbox, and the daemon would then use it.
+        secmaild::pgp::stopAgent(c->gpg->home);
         return code;
     }
 

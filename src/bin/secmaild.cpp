@@ -16,6 +16,7 @@
 
 #include "secmaild/ctl/status.hpp"
 #include "secmaild/pgp/engine.hpp"
+#include "secmaild/pgp/gpg.hpp"
 #include "secmaild/service/daemon.hpp"
 #include "secmaild/service/pass.hpp"
 #include "secmaild/util/hash.hpp"
@@ -73,6 +74,8 @@ int main(int argc, char** argv) {
     (void)secmaild::setupLogging("info");
     if (check) {
         auto problems = secmaild::service::checkConfig(configPath);
+        // Run by an admin, often as root: no agent of ours may outlive the check.
+        if (auto c = secmaild::config::loadConfig(configPath).config; c && c->gpg) secmaild::pgp::stopAgent(c->gpg->home);
         if (!problems.empty()) {
             printProblems(problems);
             return kExitConfig;
