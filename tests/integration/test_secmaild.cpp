@@ -15,6 +15,7 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -505,4 +506,36 @@ TEST_CASE("secmailctl status and metrics say what the daemon last did, and statu
     CHECK(j["mailbox"]["reachable"] == false);
     REQUIRE_FALSE(j["problems"].empty());
     CHECK(j["problems"][0].get<std::string>().find("the mailbox could not be read") != std::string::npos);
+}
+
+TEST_CASE("SIGTERM in the middle of a pass loses nothing and answers nothing twice") {
+    Fixture f("[answers]\nper_sender_per_hour = 100\n");  // one researcher sends them all
+    constexpr int kReports = 12;
+    for (int i = 0; i < kReports; ++i)
+        f.deliver(report("<t" + std::to_string(i) + "@researcher.example>", "term report " + std::to_string(i),
+                         kComplete));
+    const std::string config = f.config().string();
+    const char* argv[] = {SECMAILD_BINARY, "--config", config.c_str(), nullptr};
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, SECMAILD_BINARY, nullptr, nullptr, const_cast<char**>(argv), environ) == 0);
+    // Stop it as soon as the first answer is out: the pass is still filing and sending the rest.
+    REQUIRE(f.env().waitForMessages(kResearcher, 1, 30s));
+    kill(pid, SIGTERM);
+    CHECK(waitForExit(pid) == 0);
+    const auto answeredBeforeStop = f.inbox(kResearcher).size();
+    MESSAGE("answered before the stop: " << answeredBeforeStop << " of " << kReports);
+
+    // The next run finishes the rest; every report is filed once and answered once.
+    REQUIRE(f.once().ok());
+    auto answers = f.waitForAnswers(kResearcher, kReports);
+    std::this_thread::sleep_for(1s);  // a doubled answer would arrive after the last one
+    answers = f.inbox(kResearcher);
+    CHECK(answers.size() == static_cast<std::size_t>(kReports));
+    std::set<std::string> subjects;
+    for (const auto& a : answers) subjects.insert(a.subject);
+    CHECK(subjects.size() == static_cast<std::size_t>(kReports));
+    auto list = f.ctlJson("list");
+    CHECK(list["reports"].size() == static_cast<std::size_t>(kReports));
+    auto messages = f.ctlJson("messages");
+    CHECK(messages["messages"].size() == static_cast<std::size_t>(kReports));
 }
