@@ -539,3 +539,34 @@ TEST_CASE("SIGTERM in the middle of a pass loses nothing and answers nothing twi
     auto messages = f.ctlJson("messages");
     CHECK(messages["messages"].size() == static_cast<std::size_t>(kReports));
 }
+
+TEST_CASE("an admin's mistakes are one line each naming the file and key, exit 78: store directory, GnuPG home, credential") {
+    Fixture f;
+    SUBCASE("a store directory the service user cannot write (run as nobody)") {
+        auto r = testing::runCommand(
+            {"runuser", "-u", "nobody", "--", SECMAILD_BINARY, "--config", f.config().string(), "--check-config"});
+        CHECK(r.exitCode == 78);
+        CHECK(r.err.find(f.config().string() + ": store.path: the directory " + f.dir().path().string() +
+                         " is not writable for this user") != std::string::npos);
+    }
+    SUBCASE("a GnuPG home without secmaild's secret key") {
+        std::filesystem::create_directory(f.dir() / "empty-gnupg");
+        std::filesystem::permissions(f.dir() / "empty-gnupg", std::filesystem::perms::owner_all);
+        std::ofstream(f.config(), std::ios::app) << "[gpg]\nhome = \"" << (f.dir() / "empty-gnupg").string() << "\"\n";
+        auto r = f.secmaild({"--check-config"});
+        CHECK(r.exitCode == 78);
+        CHECK(r.err.find(f.config().string() + ": gpg") != std::string::npos);
+        CHECK(r.err.find("key init") != std::string::npos);
+    }
+    SUBCASE("a credential the service was not given, and no readable file") {
+        f.writeConfig("", "password_credential = \"secmaild_imap-password\"\n");
+        std::filesystem::remove(f.dir() / "imap.pw");
+        std::filesystem::create_directory(f.dir() / "creds");
+        testing::CommandOptions o;
+        o.setEnv = {"CREDENTIALS_DIRECTORY=" + (f.dir() / "creds").string()};
+        auto r = testing::runCommand({SECMAILD_BINARY, "--config", f.config().string(), "--check-config"}, o);
+        CHECK(r.exitCode == 78);
+        CHECK(r.err.find(f.config().string() + ": imap.password_credential: the credential secmaild_imap-password is not in") !=
+              std::string::npos);
+    }
+}
