@@ -783,6 +783,15 @@ Result<std::string> Gpg::createKey(const std::string& userId, const std::string&
                  gpgme_op_createsubkey(m.ctx.get(), key.get(), subAlgo.c_str(), 0, expires, flags | GPGME_CREATE_ENCR)))
             return fail("create key " + fpr + ": adding a " + subAlgo + " encryption subkey: " + errorText(err));
     }
+    // gpg stores whether a key's self-signatures verified only for signatures
+    // it checked before writing the key, never for those it has just made: so
+    // every later gpg process re-verified this key's two self-signatures each
+    // time it loaded the key (twice per decrypt, once per signature: 4.4 ms of
+    // CPU in a 12 ms decrypt here). Re-certifying the user id makes gpg read,
+    // check and rewrite the key with those results kept. The key is not
+    // published yet, so its new self-signature changes nothing for anyone.
+    if ((err = gpgme_op_set_uid_flag(m.ctx.get(), key.get(), userId.c_str(), "primary", nullptr)))
+        return fail("create key " + fpr + ": certifying its user id: " + errorText(err));
     return fpr;
 }
 

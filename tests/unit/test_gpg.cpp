@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -600,6 +601,50 @@ TEST_CASE("createKey makes an ed25519 key that signs and encrypts, with the expi
     CHECK(gpg.listKeys(true).size() == 3);
     CHECK_FALSE(gpg.createKey("Bad\nName <b@example.org>").ok());
     CHECK_FALSE(gpg.createKey("").ok());
+}
+
+namespace {
+
+// gpg's own count of the self-signatures it read while listing `fpr`, and of
+// those whose check came from the stored result ("sig_cache: total=N cached=M").
+std::pair<int, int> selfSignatureChecks(const std::filesystem::path& home, const std::string& fpr) {
+    const auto log = home / "memstat.log";
+    gpgCli(home, {"--log-file", log.string(), "--debug", "memstat", "--list-keys", fpr});
+    const std::string text = readFile(log);
+    std::filesystem::remove(log);
+    int total = -1, cached = -1;
+    if (auto at = text.find("sig_cache: "); at != std::string::npos)
+        std::sscanf(text.c_str() + at, "sig_cache: total=%d cached=%d", &total, &cached);
+    return {total, cached};
+}
+
+}  // namespace
+
+TEST_CASE("createKey leaves the key with its self-signature checks stored, so gpg does not redo them per use") {
+    // Without this every gpg process re-verified the new key's self-signatures
+    // whenever it loaded the key: twice per decrypt, once per signature.
+    GpgHome home;
+    Gpg gpg = home.open();
+    for (const char* algorithm : {"future-default", "ed25519"}) {
+        CAPTURE(algorithm);
+        auto fpr = gpg.createKey(std::string("Checks <checks-") + algorithm + "@example.org>", algorithm);
+        REQUIRE_MESSAGE(fpr.ok(), (fpr.ok() ? "" : fpr.error().message));
+        const auto [total, cached] = selfSignatureChecks(home.path(), *fpr);
+        CHECK(total >= 2);  // the user id's and the encryption subkey's
+        CHECK(cached == total);
+        auto info = gpg.findKey(*fpr, true);
+        REQUIRE(info.has_value());
+        CHECK(info->canSign);
+        CHECK(info->canEncrypt);
+    }
+    // With a passphrase the re-certification signs through loopback pinentry.
+    GpgHome protectedHome;
+    Gpg withPassphrase = protectedHome.open(std::make_shared<const Secret>(std::string("correct horse")));
+    auto fpr = withPassphrase.createKey("Protected <protected@example.org>");
+    REQUIRE_MESSAGE(fpr.ok(), (fpr.ok() ? "" : fpr.error().message));
+    const auto [total, cached] = selfSignatureChecks(protectedHome.path(), *fpr);
+    CHECK(total >= 2);
+    CHECK(cached == total);
 }
 
 TEST_CASE("keysInData lists the keys in key data without importing them, at most maxKeysInData") {
