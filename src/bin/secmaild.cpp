@@ -106,12 +106,12 @@ int main(int argc, char** argv) {
             if (result.outbox.connectionError) std::cerr << "secmaild: " << *result.outbox.connectionError << "\n";
             return result.serverUnreachable() ? kExitUnavailable : 0;
         }
-        secmaild::service::Reloader reload = [&] {
-            auto fresh = secmaild::service::loadRuntime(configPath, clock);
-            if (fresh.runtime) prepare(*fresh.runtime);
-            return fresh;
+        secmaild::service::Reloader reload = [&](const secmaild::service::Runtime& running) {
+            secmaild::service::LoadOptions options;
+            options.keepStorePath = running.config.storePath;
+            return secmaild::service::loadRuntime(configPath, clock, options);
         };
-        return secmaild::service::runDaemon(loaded.runtime, reload);
+        return secmaild::service::runDaemon(loaded.runtime, reload, prepare);
     } catch (const secmaild::store::StoreError& e) {
         spdlog::critical("store.failed error=\"{}\"", e.what());
         return kExitIo;

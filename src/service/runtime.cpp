@@ -101,6 +101,12 @@ Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, 
     const bool readOnly = options.readOnly;
     Parts parts = loadParts(configFile, result.problems, !readOnly);
     if (!result.problems.empty()) return result;
+    if (!options.keepStorePath.empty() && parts.config->storePath != options.keepStorePath) {
+        result.problems.push_back({configFile.string(), "store.path",
+                                   "changed from " + options.keepStorePath.string() +
+                                       "; a reload keeps the store it has: restart secmaild to move it"});
+        return result;
+    }
     if (!options.gnupgHome.empty() && parts.config->gpg) parts.config->gpg->home = options.gnupgHome;
     if (readOnly && !options.openPgp) parts.config->gpg.reset();
     auto rt = std::make_unique<Runtime>(Runtime{std::move(*parts.config), std::move(*parts.policy),

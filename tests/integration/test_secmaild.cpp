@@ -5,6 +5,7 @@
 // independent of secmaild's own IMAP code.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -469,6 +470,63 @@ TEST_CASE("under systemd's protocol: READY, watchdog pings, STATUS, a credential
     kill(pid, SIGTERM);
     CHECK(waitForExit(pid) == 0);
     CHECK(notify.waitFor("STOPPING=1"));
+}
+
+TEST_CASE("a reload refused after loading changes nothing, not even the log level") {
+    Fixture f("[log]\nlevel = \"info\"\n");
+    NotifySocket notify(f.dir() / "notify.sock");
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) env.emplace_back(*e);
+    env.push_back("NOTIFY_SOCKET=" + (f.dir() / "notify.sock").string());
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const std::string config = f.config().string();
+    const std::string logPath = (f.dir() / "daemon.log").string();
+    const char* argv[] = {SECMAILD_BINARY, "--config", config.c_str(), nullptr};
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid = 0;
+    const int spawned =
+        posix_spawn(&pid, SECMAILD_BINARY, &actions, nullptr, const_cast<char**>(argv), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE(spawned == 0);
+    REQUIRE(notify.waitFor("READY=1"));
+
+    // This config loads, with a quieter log level, but moves the store: the
+    // daemon refuses it only after loading it, and must not half-apply it.
+    f.writeConfig("[log]\nlevel = \"error\"\n");
+    {
+        std::string text;
+        std::ifstream in(f.config());
+        text.assign(std::istreambuf_iterator<char>(in), {});
+        auto at = text.find("path = \"store.db\"");
+        REQUIRE(at != std::string::npos);
+        text.replace(at, std::string("path = \"store.db\"").size(), "path = \"moved.db\"");
+        std::ofstream(f.config()) << text;
+    }
+    const auto before = notify.messages().size();
+    kill(pid, SIGHUP);
+    auto refused = notify.waitFor("STATUS=reload failed, still running the previous configuration", before);
+    REQUIRE(refused);
+    CHECK(notify.messages()[*refused].find("store.path") != std::string::npos);
+
+    f.deliver(report("<quiet@researcher.example>", "after the refused reload", kComplete));
+    REQUIRE(f.waitForAnswers(kResearcher, 1).size() == 1);
+    kill(pid, SIGTERM);
+    CHECK(waitForExit(pid) == 0);
+
+    std::string log;
+    {
+        std::ifstream in(logPath);
+        log.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto refusal = log.find("daemon.reload_failed");
+    REQUIRE(refusal != std::string::npos);
+    // Still at info: the answer sent after the refusal is logged.
+    CHECK(log.find(" answer.sent ", refusal) != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(f.dir() / "moved.db"));
 }
 
 TEST_CASE("secmailctl status and metrics say what the daemon last did, and status exits 1 when something needs an admin") {

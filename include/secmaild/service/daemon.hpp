@@ -14,11 +14,15 @@
 
 namespace secmaild::service {
 
-// Builds a fresh runtime from the config file (SIGHUP), ready to run.
-using Reloader = std::function<Loaded()>;
+// Builds a fresh runtime from the config file (SIGHUP), refusing one that
+// would not keep the running runtime's store.
+using Reloader = std::function<Loaded(const Runtime& running)>;
+// Readies a reloaded runtime once it has been accepted, just before it takes
+// over (log level, GPG workers): a refused reload changes nothing.
+using Preparer = std::function<void(Runtime&)>;
 
 // Runs until SIGTERM or SIGINT; `runtime` is replaced by each good reload.
 // Returns the process exit code.
-int runDaemon(std::unique_ptr<Runtime>& runtime, const Reloader& reload);
+int runDaemon(std::unique_ptr<Runtime>& runtime, const Reloader& reload, const Preparer& prepare);
 
 }  // namespace secmaild::service

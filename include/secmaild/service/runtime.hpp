@@ -57,6 +57,9 @@ struct LoadOptions {
     // Replaces [gpg] home (secmailctl --gnupg-home: a maintainer reading an
     // archive with their own key).
     std::filesystem::path gnupgHome;
+    // A reload: the store the running daemon has. A config that names another
+    // is refused before anything is opened (a reload cannot move the store).
+    std::filesystem::path keepStorePath;
 };
 
 // Loads everything and opens (creating or migrating) the store.
