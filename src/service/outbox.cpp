@@ -2,6 +2,8 @@
 // mail is sent, so a crash can at worst resend the one mail in flight.
 #include "secmaild/service/outbox.hpp"
 
+#include <shared_mutex>
+
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -61,6 +63,7 @@ Result<std::string> protectForSending(Runtime& rt, const store::OutboxItem& item
     if (!protection.any()) return item.raw;
     if (!rt.openpgp || !rt.openpgp->senderGpg)
         return fail("the answer is to be signed or encrypted but OpenPGP is not set up ([gpg])");
+    std::shared_lock keyring(*rt.openpgp->keyringLock);
     return pgp::protectMail(item.raw, protection, *rt.openpgp->senderGpg);
 }
 

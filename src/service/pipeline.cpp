@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <mutex>
+
 #include <nlohmann/json.hpp>
 
 #include "secmaild/answer/acknowledgment.hpp"
@@ -265,7 +267,10 @@ private:
                              *reporterKey_, fpr);
                 continue;
             }
-            auto imported = rt_.openpgp->gpg->importKeys(key.binary);
+            auto imported = [&] {
+                std::unique_lock keyring(*rt_.openpgp->keyringLock);
+                return rt_.openpgp->gpg->importKeys(key.binary);
+            }();
             if (!imported) {
                 keyEvents_.push_back({{"source", source}, {"result", "refused"}, {"reason", imported.error().message}});
                 spdlog::warn("reporter_key.import_failed report={} error=\"{}\"", reportId, imported.error().message);

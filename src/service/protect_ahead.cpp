@@ -3,6 +3,7 @@
 #include "secmaild/service/protect_ahead.hpp"
 
 #include <algorithm>
+#include <shared_mutex>
 
 #include "secmaild/pgp/protect.hpp"
 
@@ -17,6 +18,7 @@ bool toProtect(const store::OutboxItem& item) { return pgp::protectionFromJson(i
 ProtectAhead::ProtectAhead(Runtime& rt, const std::vector<store::OutboxItem>& items)
     : items_(items), done_(items.size()), finished_(items.size(), false) {
     if (!rt.openpgp || rt.openpgp->signers.empty()) return;
+    keyringLock_ = rt.openpgp->keyringLock;
     std::size_t protectedItems = 0;
     for (const auto& item : items_) protectedItems += toProtect(item) ? 1 : 0;
     // Even a single answer goes to a worker: forking the small worker for gpg
@@ -52,7 +54,9 @@ void ProtectAhead::serve(pgp::GpgWorker& worker) {
         std::optional<Result<std::string>> wire;
         if (toProtect(items_[i])) {
             const auto failuresBefore = worker.failures();
+            std::shared_lock keyring(*keyringLock_);
             auto made = worker.protect(items_[i].raw, pgp::protectionFromJson(items_[i].protection));
+            keyring.unlock();
             // A dead worker is not the answer's fault: the sending thread does it itself.
             if (worker.failures() == failuresBefore) wire.emplace(std::move(made));
         }

@@ -4,6 +4,7 @@
 #include "secmaild/service/read_ahead.hpp"
 
 #include <algorithm>
+#include <shared_mutex>
 
 namespace secmaild::service {
 
@@ -91,6 +92,7 @@ void ReadAhead::serve(pgp::GpgWorker& worker) {
         ReadMessage m;
         const auto failuresBefore = worker.failures();
         try {
+            std::shared_lock keyring(*rt_.openpgp->keyringLock);
             m = readMessage(rt_, job.raw, &worker);
         } catch (...) {
             m = ReadMessage{};

@@ -2,13 +2,18 @@
 // timestamps.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <fstream>
+#include <shared_mutex>
+#include <thread>
+#include <vector>
 
 #include "../support/temp_dir.hpp"
 #include "secmaild/util/duration.hpp"
 #include "secmaild/util/secret.hpp"
 #include "secmaild/util/strings.hpp"
 #include "secmaild/util/time_format.hpp"
+#include "secmaild/util/writer_first_lock.hpp"
 
 using namespace secmaild;
 
@@ -137,4 +142,40 @@ TEST_CASE("base64Digit reads the RFC 4648 alphabet and nothing else") {
     CHECK(base64Digit('/') == 63);
     CHECK(base64Digit('=') == -1);
     CHECK(base64Digit('-') == -1);
+}
+
+TEST_CASE("WriterFirstLock: a writer excludes everyone, readers share, and a waiting writer gets in past busy readers") {
+    secmaild::WriterFirstLock lock;
+    std::atomic<int> readersInside{0}, writersInside{0}, overlapSeen{0}, violations{0};
+    std::atomic<bool> writerDone{false};
+    std::atomic<int> capped{0};
+    // Readers that always overlap: each takes the lock again right away, so
+    // with a reader-preferring lock (glibc's std::shared_mutex) a writer
+    // waits until they stop, here at their iteration cap.
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 3; ++r)
+        readers.emplace_back([&] {
+            int i = 0;
+            for (; i < 20000 && !writerDone; ++i) {
+                std::shared_lock shared(lock);
+                if (writersInside != 0) ++violations;
+                if (++readersInside > 1) ++overlapSeen;
+                std::this_thread::sleep_for(std::chrono::microseconds(200));
+                --readersInside;
+            }
+            if (i == 20000) ++capped;
+        });
+    while (overlapSeen == 0) std::this_thread::yield();
+    {
+        std::unique_lock exclusive(lock);
+        if (readersInside != 0) ++violations;
+        ++writersInside;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        --writersInside;
+        writerDone = true;
+    }
+    for (auto& t : readers) t.join();
+    CHECK(violations == 0);
+    CHECK(overlapSeen > 0);  // readers did share the lock
+    CHECK(capped == 0);      // the writer got in while the readers were still busy
 }

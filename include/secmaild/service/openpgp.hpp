@@ -17,6 +17,7 @@
 #include "secmaild/pgp/worker.hpp"
 #include "secmaild/store/store.hpp"
 #include "secmaild/util/clock.hpp"
+#include "secmaild/util/writer_first_lock.hpp"
 
 namespace secmaild::service {
 
@@ -35,6 +36,14 @@ struct OpenPgp {
     // Key imports by the processing thread so far: a signature read ahead as
     // "unknown key" is checked again when a key has come in since.
     std::uint64_t keyImports = 0;
+    // GnuPG replaces pubring.kbx on an import by two renames, and a gpg that
+    // starts between them finds no keyring: a signature failed with "Unusable
+    // secret key" (1 answer in 1,000 in script/bench), and a message read
+    // ahead then would have been filed as undecryptable. Imports into the home
+    // hold this exclusively; operations in workers and the sender's context
+    // hold it shared. (The processing thread's own operations cannot overlap
+    // its imports.)
+    std::shared_ptr<WriterFirstLock> keyringLock = std::make_shared<WriterFirstLock>();
 
     bool isMaintainerKey(const std::string& fingerprint) const;
     // A maintainer's encryption-capable key for an address, if any.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "secmaild/service/runtime.hpp"
 #include "secmaild/store/records.hpp"
 #include "secmaild/util/result.hpp"
+#include "secmaild/util/writer_first_lock.hpp"
 
 namespace secmaild::service {
 
@@ -38,6 +40,7 @@ private:
     void serve(pgp::GpgWorker& worker);
 
     const std::vector<store::OutboxItem>& items_;
+    std::shared_ptr<WriterFirstLock> keyringLock_;  // OpenPgp::keyringLock
     std::vector<std::optional<Result<std::string>>> done_;
     std::vector<bool> finished_;
     std::size_t next_ = 0;
