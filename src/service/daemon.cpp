@@ -55,7 +55,13 @@ std::string shortSpan(std::chrono::seconds s) {
 class Daemon {
 public:
     Daemon(std::unique_ptr<Runtime>& rt, const Reloader& reload, const Preparer& prepare)
-        : rt_(rt), reload_(reload), prepare_(prepare), timer_(io_), watchdog_(io_), signals_(io_, SIGTERM, SIGINT, SIGHUP), pool_(1) {}
+        : rt_(rt),
+          reload_(reload),
+          prepare_(prepare),
+          timer_(io_),
+          watchdog_(io_),
+          signals_(io_, SIGTERM, SIGINT, SIGHUP),
+          pool_(1) {}
 
     int run() {
         waitForSignal();
