@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "secmaild/pgp/home_options.hpp"
 #include "secmaild/store/sealer.hpp"
 #include "secmaild/util/strings.hpp"
 
@@ -60,6 +61,18 @@ std::optional<std::unique_ptr<pgp::Gpg>> openContext(const config::Config& c,
         return std::nullopt;
     }
     return std::make_unique<pgp::Gpg>(std::move(gpg).value());
+}
+
+// A home whose gpg.conf cannot be written still works, only slower when
+// several gpg run at once: a warning, not a refusal to start.
+void noteHomeOptions(const std::filesystem::path& home) {
+    auto changed = pgp::ensureHomeOptions(home);
+    if (!changed)
+        spdlog::warn(
+            "gpg.home_options_unchanged error=\"{}\" effect=\"parallel gpg operations may wait on random_seed's lock\"",
+            changed.error().message);
+    else if (*changed)
+        spdlog::info("gpg.home_options_added file={}", (home / "gpg.conf").string());
 }
 
 std::optional<pgp::KeyInfo> findOurKey(const config::Config& c, pgp::Gpg& gpg, std::vector<config::Problem>& problems) {
@@ -170,6 +183,7 @@ std::optional<OpenPgp> setUpOpenPgp(const config::Config& c, OpenPgpUse use, std
     auto gpg = openContext(c, o.passphrase, problems);
     if (!gpg) return std::nullopt;
     o.gpg = std::move(*gpg);
+    if (use == OpenPgpUse::Run) noteHomeOptions(o.gpg->home());
     auto ours = findOurKey(c, *o.gpg, problems);
     // Reading an archive with a maintainer's own GnuPG home: no secmaild key
     // there, but theirs may unwrap the data key.
@@ -326,6 +340,7 @@ Result<pgp::KeyInfo> createOurKey(const config::Config& c, std::optional<std::ch
     }
     auto gpg = openContext(c, passphrase, problems);
     if (!gpg) return fail(problems.front().message);
+    noteHomeOptions((*gpg)->home());
     for (const auto& k : (*gpg)->listKeys(true)) {
         bool ours = std::find(k.emails.begin(), k.emails.end(), toLower(c.smtp.from)) != k.emails.end();
         if (ours && !k.revoked && !k.expired && !k.invalid)

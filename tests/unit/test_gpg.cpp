@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "secmaild/pgp/gpg.hpp"
+#include "secmaild/pgp/home_options.hpp"
 
 extern char** environ;
 
@@ -855,6 +856,73 @@ TEST_CASE("open creates a missing home with mode 0700 and refuses one too long f
         CHECK(refused.error().message.find("too long") != std::string::npos);
         CHECK_FALSE(std::filesystem::exists(tooLong));
     }
+}
+
+TEST_CASE("ensureHomeOptions adds no-random-seed-file to gpg.conf once, keeping what the admin wrote") {
+    GpgHome home;
+    const auto conf = home.path() / "gpg.conf";
+    auto fresh = ensureHomeOptions(home.path());
+    REQUIRE_MESSAGE(fresh.ok(), (fresh.ok() ? "" : fresh.error().message));
+    CHECK(*fresh);
+    const auto written = readFile(conf);
+    CHECK(written.find("\nno-random-seed-file\n") != std::string::npos);
+    struct stat st {};
+    REQUIRE(::stat(conf.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0600);
+    auto again = ensureHomeOptions(home.path());
+    REQUIRE(again.ok());
+    CHECK_FALSE(*again);
+    CHECK(readFile(conf) == written);
+    CHECK_FALSE(std::filesystem::exists(home.path() / "gpg.conf.secmaild-new"));
+
+    // An admin's file without a final newline, its mode kept; a commented-out
+    // option does not count.
+    std::ofstream(conf, std::ios::trunc) << "keyid-format long\n# no-random-seed-file\nwith-fingerprint";
+    ::chmod(conf.c_str(), 0640);
+    auto appended = ensureHomeOptions(home.path());
+    REQUIRE(appended.ok());
+    CHECK(*appended);
+    const auto text = readFile(conf);
+    CHECK(text.rfind("keyid-format long\n# no-random-seed-file\nwith-fingerprint\n# Added by secmaild", 0) == 0);
+    CHECK(text.size() >= 20);
+    CHECK(text.substr(text.size() - 20) == "no-random-seed-file\n");
+    REQUIRE(::stat(conf.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0640);
+
+    // Present already, indented: unchanged.
+    std::ofstream(conf, std::ios::trunc) << "  no-random-seed-file\n";
+    auto present = ensureHomeOptions(home.path());
+    REQUIRE(present.ok());
+    CHECK_FALSE(*present);
+    CHECK(readFile(conf) == "  no-random-seed-file\n");
+
+    // A link is the admin's to change; a missing home is an error, not a new directory.
+    std::filesystem::remove(conf);
+    std::filesystem::create_symlink("/dev/null", conf);
+    auto link = ensureHomeOptions(home.path());
+    REQUIRE_FALSE(link.ok());
+    CHECK(link.error().message.find("not a regular file") != std::string::npos);
+    auto missing = ensureHomeOptions(home.path() / "absent");
+    REQUIRE_FALSE(missing.ok());
+    CHECK_FALSE(std::filesystem::exists(home.path() / "absent"));
+}
+
+TEST_CASE("with the home's options gpg leaves random_seed alone, so parallel encryptions do not queue on its lock") {
+    // Control: a plain home gets a random_seed from an encryption, and that
+    // file's lock is what parallel gpg processes waited on.
+    auto encryptOnce = [](const GpgHome& home) {
+        Gpg gpg = home.open();
+        const auto fpr = newKey(gpg, "Seed <seed@example.org>");
+        std::filesystem::remove(home.path() / "random_seed");
+        auto sealed = gpg.encrypt("text", {fpr}, false);
+        REQUIRE_MESSAGE(sealed.ok(), (sealed.ok() ? "" : sealed.error().message));
+        return std::filesystem::exists(home.path() / "random_seed");
+    };
+    GpgHome plain;
+    CHECK(encryptOnce(plain));
+    GpgHome tuned;
+    REQUIRE(ensureHomeOptions(tuned.path()).ok());
+    CHECK_FALSE(encryptOnce(tuned));
 }
 
 TEST_CASE("status names are the stable strings stored and logged") {

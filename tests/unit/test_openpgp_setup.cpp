@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include "../support/temp_dir.hpp"
 #include "secmaild/config/config.hpp"
@@ -75,6 +77,29 @@ TEST_CASE("without our key the start fails with what to do; with it, the maintai
     CHECK(o->maintainerKeyFor("LEAD@example.org") == h.leadFingerprint);
     CHECK_FALSE(o->maintainerKeyFor("someone@example.org"));
     CHECK(o->senderGpg);
+}
+
+TEST_CASE("key init and the daemon's start give the home its gpg options; a check changes nothing") {
+    Homes h;
+    auto c = h.config(false);
+    const auto conf = h.dir / "g" / "gpg.conf";
+    auto text = [&] {
+        std::ifstream in(conf, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    REQUIRE(service::createOurKey(c, std::nullopt));
+    CHECK(text().find("\nno-random-seed-file\n") != std::string::npos);
+
+    // A gpg.conf of the admin's own, as in a home made by hand.
+    std::ofstream(conf, std::ios::trunc) << "keyid-format long\n";
+    std::vector<config::Problem> problems;
+    CHECK(service::setUpOpenPgp(c, service::OpenPgpUse::Check, problems));
+    CHECK(text() == "keyid-format long\n");
+    CHECK(service::setUpOpenPgp(c, service::OpenPgpUse::Run, problems));
+    for (const auto& p : problems) MESSAGE(config::describe(p));
+    CHECK(problems.empty());
+    CHECK(text().rfind("keyid-format long\n# Added by secmaild", 0) == 0);
+    CHECK(text().find("\nno-random-seed-file\n") != std::string::npos);
 }
 
 TEST_CASE("the data key is wrapped once, re-wrapped when a maintainer joins, and opens with the maintainer's key") {
