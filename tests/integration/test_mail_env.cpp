@@ -195,6 +195,30 @@ TEST_CASE("with SMTP stopped submission cannot connect; after startSmtp it works
     CHECK_MESSAGE(env->waitForMessages(kSecurity, 1, 10s), env->logs());
 }
 
+TEST_CASE("mail to a held user waits in Postfix's hold queue until releaseHeld, then arrives") {
+    TempDir root;
+    const std::string held = "researcher@example.org";
+    auto env = startOrFail(root.path(), {{kSecurity, kPassword}, {held, "p", true}});
+    requireOk(env->deliver("security@example.org", held, message("held answer", "one\r\n")), *env);
+    requireOk(env->deliver("reporter@researcher.test", kSecurity, message("not held", "two\r\n")), *env);
+    // The unheld message is delivered; by then the held one has long been filed in the hold queue.
+    REQUIRE_MESSAGE(env->waitForMessages(kSecurity, 1, 10s), env->logs());
+    CHECK(env->heldCount() == 1);
+    CHECK(env->messageCount(held) == 0);
+    // The state file keeps the flag: an attached environment (secmail-testenv) releases too.
+    auto attached = MailEnv::attach(root.path());
+    REQUIRE(attached.ok());
+    REQUIRE(attached.value()->users().size() == 2);
+    CHECK(attached.value()->users()[1].held);
+    requireOk(attached.value()->releaseHeld(), *env);
+    CHECK_MESSAGE(env->waitForMessages(held, 1, 10s), env->logs());
+    CHECK(env->heldCount() == 0);
+    auto got = env->fetchAll(held);
+    REQUIRE_MESSAGE(got.ok(), errorText(got));
+    REQUIRE(got->size() == 1);
+    CHECK(got->at(0).find("Subject: held answer\r\n") != std::string::npos);
+}
+
 TEST_CASE("deliverMany submits every message over a single SMTP session") {
     TempDir root;
     auto env = startOrFail(root.path());

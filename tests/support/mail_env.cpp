@@ -341,7 +341,9 @@ Result<std::unique_ptr<MailEnv>> MailEnv::attach(const fs::path& root, MailEnvOp
             fields >> env->options_.messageSizeLimit;
         else if (key == "user") {
             MailUser u;
-            fields >> u.address >> u.password;
+            std::string held;
+            fields >> u.address >> u.password >> held;
+            u.held = held == "held";
             env->users_.push_back(std::move(u));
         }
     }
@@ -387,6 +389,7 @@ Status MailEnv::writeConfig() {
         {layout.postfixConfigDir / "main.cf", postfixMainCf(layout, s)},
         {layout.postfixConfigDir / "master.cf", postfixMasterCf(s)},
         {layout.postfixMailboxes, postfixMailboxes(s)},
+        {layout.postfixHeldRecipients, postfixHeldRecipients(s)},
     };
     for (const auto& [path, text] : postfixFiles) {
         if (auto st = writeFile(path, text); !st) return st;
@@ -496,6 +499,31 @@ Status MailEnv::startSmtp() {
     return startPostfix();
 }
 
+Status MailEnv::releaseHeld() {
+    const ServerLayout layout(root_);
+    CommandOptions run;
+    run.timeout = options_.commandTimeout;
+    run.setEnv = {"MAIL_CONFIG=" + layout.postfixConfigDir.string()};
+    // -H moves the held messages to the deferred queue; -f has the queue manager try them now
+    // instead of at its next queue run.
+    const std::vector<std::vector<std::string>> steps = {{"/usr/sbin/postsuper", "-H", "ALL"},
+                                                         {"/usr/sbin/postqueue", "-f"}};
+    for (const auto& argv : steps) {
+        const CommandResult r = runCommand(argv, run);
+        if (!r.ok()) return fail(argv[0] + " failed (exit " + std::to_string(r.exitCode) + "): " + r.err);
+    }
+    return {};
+}
+
+std::size_t MailEnv::heldCount() const {
+    std::error_code ec;
+    std::size_t n = 0;
+    for (fs::recursive_directory_iterator it(ServerLayout(root_).postfixQueue / "hold", ec), end; !ec && it != end;
+         it.increment(ec))
+        if (it->is_regular_file(ec)) ++n;
+    return n;
+}
+
 Status MailEnv::saveState() const {
     std::ostringstream s;
     s << "version 1\n"
@@ -505,7 +533,7 @@ Status MailEnv::saveState() const {
       << "mail_uid " << mailUid_ << "\n"
       << "mail_gid " << mailGid_ << "\n"
       << "message_size_limit " << options_.messageSizeLimit << "\n";
-    for (const auto& u : users_) s << "user " << u.address << " " << u.password << "\n";
+    for (const auto& u : users_) s << "user " << u.address << " " << u.password << (u.held ? " held" : "") << "\n";
     return writeFile(ServerLayout(root_).stateFile, s.str(), fs::perms(0600));
 }
 

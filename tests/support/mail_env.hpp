@@ -23,6 +23,9 @@ namespace secmaild::testing {
 struct MailUser {
     std::string address;   // local@domain; stored lower-cased; letters, digits and ._+- only
     std::string password;  // printable ASCII without spaces or ':'
+    // Mail to this user waits in Postfix's hold queue until releaseHeld(): the benchmark keeps
+    // the delivery of secmaild's answers off the cores it measures.
+    bool held = false;
 };
 
 struct MailEnvOptions {
@@ -87,6 +90,11 @@ public:
     Status stopSmtp();
     // Starts Postfix again on the same port and waits for its greeting.
     Status startSmtp();
+
+    // Lets Postfix deliver the mail it holds for held users (postsuper -H, then a queue run).
+    Status releaseHeld();
+    // Messages in Postfix's hold queue.
+    std::size_t heldCount() const;
 
     // Sends through Postfix with the curl command line, all messages in one SMTP session (one
     // process, one connection). The messages are written to files under root() first, and sent

@@ -4,6 +4,7 @@
 // in /etc/postfix/main.cf is needed). Each setting that differs from a plain install says why.
 #include "server_config.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
@@ -31,7 +32,8 @@ ServerLayout::ServerLayout(const std::filesystem::path& rootDir)
       postfixLog(postfixDir / "postfix.log"),
       postfixStartLog(postfixDir / "start.log"),
       postfixPidFile(postfixQueue / "pid" / "master.pid"),
-      postfixMailboxes(postfixDir / "virtual_mailboxes") {}
+      postfixMailboxes(postfixDir / "virtual_mailboxes"),
+      postfixHeldRecipients(postfixDir / "held_recipients") {}
 
 std::string instanceNameFor(const std::filesystem::path& root) {
     // FNV-1a: stable across builds, unlike std::hash, so the CLI and the tests agree.
@@ -116,6 +118,11 @@ std::string postfixMainCf(const ServerLayout& layout, const ServerSettings& s) {
     // Not permit_mynetworks: mail from 127.0.0.1 to a domain we do not serve must get a
     // permanent refusal, as a real server's would.
     c << "smtpd_relay_restrictions = reject_unauth_destination\n";
+    // Mail to a held user goes to the hold queue (HOLD in the access table) until released.
+    const bool anyHeld = std::any_of(s.users.begin(), s.users.end(), [](const MailUser& u) { return u.held; });
+    if (anyHeld)
+        c << "smtpd_recipient_restrictions = check_recipient_access texthash:" << layout.postfixHeldRecipients.string()
+          << "\n";
     c << "message_size_limit = " << s.messageSizeLimit << "\nmailbox_size_limit = 0\n";
     // Keep messages as the test wrote them: no header rewriting or added headers for local
     // clients, no 8bit-to-quoted-printable conversion, no line folding on the way to LMTP.
@@ -160,6 +167,13 @@ std::string postfixMasterCf(const ServerSettings& s) {
       << "scache     unix  - - n -  1 scache\n"
       << "postlog    unix-dgram n - n - 1 postlogd\n";
     return c.str();
+}
+
+std::string postfixHeldRecipients(const ServerSettings& s) {
+    std::string out;
+    for (const auto& u : s.users)
+        if (u.held) out += u.address + " HOLD\n";
+    return out;
 }
 
 std::string postfixMailboxes(const ServerSettings& s) {

@@ -23,7 +23,7 @@ struct ServerLayout {
     // Postfix's queue and data directories lie beside its config directory, not inside it:
     // `postfix check` wants the config directory to hold only root-owned files.
     std::filesystem::path postfixDir, postfixConfigDir, postfixQueue, postfixData, postfixLog, postfixStartLog,
-        postfixPidFile, postfixMailboxes;
+        postfixPidFile, postfixMailboxes, postfixHeldRecipients;
 };
 
 struct ServerSettings {
@@ -47,5 +47,6 @@ std::string dovecotUsersFile(const ServerLayout& layout, const ServerSettings& s
 std::string postfixMainCf(const ServerLayout& layout, const ServerSettings& settings);
 std::string postfixMasterCf(const ServerSettings& settings);
 std::string postfixMailboxes(const ServerSettings& settings);
+std::string postfixHeldRecipients(const ServerSettings& settings);
 
 }  // namespace secmaild::testing

@@ -4,6 +4,7 @@
 // file only parses the command line and prints.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -54,13 +55,18 @@ std::string envScript(const MailEnv& env) {
     return script;
 }
 
-int cmdStart(const std::string& dir, const std::vector<std::string>& userSpecs) {
+int cmdStart(const std::string& dir, const std::vector<std::string>& userSpecs, const std::vector<std::string>& held) {
     std::vector<MailUser> users;
     for (const auto& spec : userSpecs) {
         const auto colon = spec.find(':');
         if (colon == std::string::npos) return failWith("--user wants ADDRESS:PASSWORD, got " + spec);
-        users.push_back(MailUser{spec.substr(0, colon), spec.substr(colon + 1)});
+        const auto address = spec.substr(0, colon);
+        const bool hold = std::find(held.begin(), held.end(), address) != held.end();
+        users.push_back(MailUser{address, spec.substr(colon + 1), hold});
     }
+    for (const auto& address : held)
+        if (std::none_of(users.begin(), users.end(), [&](const MailUser& u) { return u.address == address; }))
+            return failWith("--hold " + address + ": not one of the --user addresses");
     auto env = MailEnv::start(dir, std::move(users));
     if (!env) return failWith(env.error().message);
     (*env)->release();  // the servers outlive this command
@@ -121,6 +127,17 @@ int cmdFetch(const std::string& dir, const std::string& user, const std::string&
     return 0;
 }
 
+int cmdRelease(const std::string& dir) {
+    std::string error;
+    auto env = attachOrNull(dir, error);
+    if (!env) return failWith(error);
+    const auto held = env->heldCount();
+    auto st = env->releaseHeld();
+    if (!st) return failWith(st.error().message);
+    std::cout << "released " << held << " message(s)\n";
+    return 0;
+}
+
 int cmdSmtp(const std::string& dir, bool up) {
     std::string error;
     auto env = attachOrNull(dir, error);
@@ -135,13 +152,14 @@ int main(int argc, char** argv) {
     CLI::App app{"secmail-testenv: a throwaway Dovecot + Postfix on 127.0.0.1 for secmaild's tests"};
     app.require_subcommand(1);
     std::string dir, from, to, user, mailbox = "INBOX";
-    std::vector<std::string> users, files;
+    std::vector<std::string> users, files, held;
     std::size_t count = 0;
     int timeout = 60;
 
     auto* start = app.add_subcommand("start", "start both servers (they keep running) and write DIR/env.sh");
     start->add_option("dir", dir, "state directory")->required();
     start->add_option("--user", users, "ADDRESS:PASSWORD (repeatable)")->required();
+    start->add_option("--hold", held, "ADDRESS of a --user whose mail Postfix holds until `release` (repeatable)");
 
     auto* stop = app.add_subcommand("stop", "stop both servers");
     stop->add_option("dir", dir)->required();
@@ -164,6 +182,9 @@ int main(int argc, char** argv) {
     fetch->add_option("user", user)->required();
     fetch->add_option("--mailbox", mailbox);
 
+    auto* release = app.add_subcommand("release", "let Postfix deliver the mail it holds for --hold users");
+    release->add_option("dir", dir)->required();
+
     auto* stopSmtp = app.add_subcommand("stop-smtp", "stop Postfix only");
     stopSmtp->add_option("dir", dir)->required();
     auto* startSmtp = app.add_subcommand("start-smtp", "start Postfix again on the same port");
@@ -171,11 +192,12 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
 
-    if (start->parsed()) return cmdStart(dir, users);
+    if (start->parsed()) return cmdStart(dir, users, held);
     if (stop->parsed()) return cmdStop(dir);
     if (send->parsed()) return cmdSend(dir, from, to, files);
     if (wait->parsed()) return cmdWait(dir, user, count, timeout, mailbox);
     if (fetch->parsed()) return cmdFetch(dir, user, mailbox);
+    if (release->parsed()) return cmdRelease(dir);
     if (stopSmtp->parsed()) return cmdSmtp(dir, false);
     if (startSmtp->parsed()) return cmdSmtp(dir, true);
     return 1;
