@@ -22,7 +22,8 @@ namespace {
 
 class Intake {
 public:
-    Intake(Runtime& rt, const std::atomic<bool>* stop) : rt_(rt), imap_(*rt.config.imap), stop_(stop) {}
+    Intake(Runtime& rt, store::Store& store, const std::atomic<bool>* stop, WorkFeed* stored)
+        : rt_(rt), store_(store), imap_(*rt.config.imap), stop_(stop), stored_(stored) {}
 
     IntakeResult run() {
         imap::TransportError error{imap::Failure::Protocol, ""};
@@ -67,24 +68,23 @@ private:
         if (!selected.ok()) return (void)failed(selected.error, "SELECT " + imap_.mailbox);
         const std::string key = mailboxKey(imap_);
         const auto validity = selected.value->uidValidity;
-        auto state = rt_.store->mailboxState(key);
+        auto state = store_.mailboxState(key);
         std::int64_t last = 0;
         if (state && state->uidValidity == validity) {
             last = state->lastUid;
         } else {
             if (state) {
                 spdlog::warn("imap.uidvalidity_changed mailbox={} old={} new={}", key, state->uidValidity, validity);
-                rt_.store->audit(
-                    rt_.clock->now(), std::nullopt, std::nullopt, "secmaild", "mailbox.uidvalidity_changed",
-                    nlohmann::json{{"mailbox", key}, {"old", state->uidValidity}, {"new", validity}}.dump());
+                store_.audit(rt_.clock->now(), std::nullopt, std::nullopt, "secmaild", "mailbox.uidvalidity_changed",
+                             nlohmann::json{{"mailbox", key}, {"old", state->uidValidity}, {"new", validity}}.dump());
             }
-            rt_.store->setMailboxState({key, validity, 0}, rt_.clock->now());
+            store_.setMailboxState({key, validity, 0}, rt_.clock->now());
         }
         // Messages stored by an earlier pass that stopped before marking them.
         std::vector<Stored> earlier;
-        for (const auto& m : rt_.store->unmarkedMessages(key, validity)) earlier.push_back({m.id, *m.uid});
+        for (const auto& m : store_.unmarkedMessages(key, validity)) earlier.push_back({m.id, *m.uid});
         if (!earlier.empty()) {
-            rt_.store->makeDurable(rt_.clock->now());
+            store_.makeDurable(rt_.clock->now());
             if (!mark(session, earlier)) return;
         }
         auto uids = session.searchUidsAfter(last);
@@ -115,10 +115,11 @@ private:
             m.uid = uid;
             m.raw = std::move(fetched.value->raw);
             m.truncated = fetched.value->truncated;
-            auto id = rt_.store->storeIncoming(m, now);
+            auto id = store_.storeIncoming(m, now);
             ++result_.fetched;
             spdlog::info("message.stored id={} uid={} size={}{}", id, uid, m.raw.size(),
                          m.truncated ? " truncated=yes" : "");
+            if (stored_) stored_->added();
             batch.push_back({id, uid});
             batchBytes += m.raw.size();
             if (batch.size() >= static_cast<std::size_t>(imap_.fetchBatch) || batchBytes >= kBatchBytes) {
@@ -139,7 +140,7 @@ private:
     // store could still lose.
     bool finishBatch(imap::Session& session, std::vector<Stored>& batch) {
         if (batch.empty()) return true;
-        rt_.store->makeDurable(rt_.clock->now());
+        store_.makeDurable(rt_.clock->now());
         bool ok = mark(session, batch);
         batch.clear();
         return ok;
@@ -161,26 +162,28 @@ private:
                 // OK but nothing moved: gone from the mailbox (moved or deleted
                 // by someone else), so nothing is left to mark. A refusal (NO,
                 // e.g. over quota) is retried on the next pass.
-                rt_.store->setServerMarked(ids);
+                store_.setServerMarked(ids);
             }
             return true;
         }
-        rt_.store->setServerMarked(ids);
+        store_.setServerMarked(ids);
         result_.marked += static_cast<int>(ids.size());
         return true;
     }
 
     Runtime& rt_;
+    store::Store& store_;
     const config::Imap& imap_;
     const std::atomic<bool>* stop_;
+    WorkFeed* stored_;
     IntakeResult result_;
 };
 
 }  // namespace
 
-IntakeResult fetchNewMail(Runtime& rt, const std::atomic<bool>* stop) {
+IntakeResult fetchNewMail(Runtime& rt, store::Store& store, const std::atomic<bool>* stop, WorkFeed* stored) {
     if (!rt.config.imap) return {};
-    return Intake(rt, stop).run();
+    return Intake(rt, store, stop, stored).run();
 }
 
 }  // namespace secmaild::service

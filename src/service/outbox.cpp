@@ -69,45 +69,18 @@ Result<std::string> protectForSending(Runtime& rt, const store::OutboxItem& item
 
 }  // namespace
 
-void AnswerFeed::answered() {
-    {
-        std::lock_guard lock(mutex_);
-        ++queued_;
-    }
-    changed_.notify_one();
-}
-
-void AnswerFeed::finished() {
-    {
-        std::lock_guard lock(mutex_);
-        finished_ = true;
-    }
-    changed_.notify_one();
-}
-
-bool AnswerFeed::isFinished() {
-    std::lock_guard lock(mutex_);
-    return finished_;
-}
-
-void AnswerFeed::wait(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, timeout, [this] { return finished_ || queued_ != seen_; });
-    seen_ = queued_;
-}
-
-DrainResult drainOutbox(Runtime& rt, store::Store& store, const std::atomic<bool>* stop, AnswerFeed* feed) {
+DrainResult drainOutbox(Runtime& rt, store::Store& store, const std::atomic<bool>* stop, WorkFeed* answers) {
     DrainResult result;
     const auto& settings = rt.config.smtp;
     std::optional<smtp::Client> client;  // connects on the first mail, then is reused
     for (;;) {
         if (stop && stop->load()) break;
         // Read before looking: an answer queued after this still gets a turn.
-        bool lastRound = !feed || feed->isFinished();
+        bool lastRound = !answers || answers->isFinished();
         const auto start = rt.clock->now();
         if (!store.hasDueOutbox(start)) {
             if (lastRound) break;
-            feed->wait(std::chrono::milliseconds{200});
+            answers->wait(std::chrono::milliseconds{200});
             continue;
         }
         // The reports these answers belong to must be on disk before any answer

@@ -1,8 +1,9 @@
-// A pass: intake, then filing and sending side by side — answers go out on a
-// second thread (with its own store connection) while later messages are
-// still being filed, so SMTP round trips overlap the CPU work. Messages
-// already stored are processed and answered even when the IMAP server cannot
-// be reached this time.
+// A pass: intake, filing and sending side by side. The intake stores new mail
+// on its own thread (and store connection) while the filing works through
+// what is stored, in arrival order; answers go out on a third thread while
+// later messages are still being filed, so IMAP and SMTP round trips overlap
+// the CPU work. Messages already stored are processed and answered even when
+// the IMAP server cannot be reached this time.
 #include "secmaild/service/pass.hpp"
 
 #include <spdlog/spdlog.h>
@@ -11,42 +12,72 @@
 
 #include "secmaild/service/key_health.hpp"
 #include "secmaild/service/pipeline.hpp"
+#include "secmaild/service/work_feed.hpp"
 
 #include <exception>
+#include <functional>
 #include <thread>
 
 namespace secmaild::service {
 
+namespace {
+
+// Runs `work` on a thread of its own; join() finishes `feed` whatever
+// happened, so whoever waits on it stops waiting, and rethrows a failure.
+class Beside {
+public:
+    Beside(std::function<void()> work, WorkFeed* feed = nullptr)
+        : feed_(feed), thread_([this, work = std::move(work)] {
+              try {
+                  work();
+              } catch (...) {
+                  failure_ = std::current_exception();
+              }
+              if (feed_) feed_->finished();
+          }) {}
+    ~Beside() {
+        if (thread_.joinable()) thread_.join();
+    }
+    Beside(const Beside&) = delete;
+    Beside& operator=(const Beside&) = delete;
+    void join() {
+        thread_.join();
+        if (failure_) std::rethrow_exception(failure_);
+    }
+
+private:
+    WorkFeed* feed_;
+    std::exception_ptr failure_;
+    std::thread thread_;
+};
+
+}  // namespace
+
 PassResult runPass(Runtime& rt, const std::atomic<bool>* stop) {
     PassResult r;
-    r.intake = fetchNewMail(rt, stop);
-    if (stop && stop->load()) return r;
-    // Before filing: the sender below picks the escalation mails up with the answers.
-    r.escalations = runEscalations(rt, rt.clock->now());
-    r.keyNotices = noticeKeyHealth(rt, rt.clock->now());
-    if (!rt.senderStore) {
+    if (!rt.senderStore || !rt.intakeStore) {
+        r.intake = fetchNewMail(rt, stop);
+        if (stop && stop->load()) return r;
+        r.escalations = runEscalations(rt, rt.clock->now());
+        r.keyNotices = noticeKeyHealth(rt, rt.clock->now());
         r.processed = processPending(rt, stop);
         r.outbox = drainOutbox(rt, stop);
     } else {
-        AnswerFeed feed;
-        std::exception_ptr senderFailure;
-        std::thread sender([&] {
-            try {
-                r.outbox = drainOutbox(rt, *rt.senderStore, stop, &feed);
-            } catch (...) {
-                senderFailure = std::current_exception();
-            }
-        });
+        WorkFeed stored, answers;
+        Beside intake([&] { r.intake = fetchNewMail(rt, *rt.intakeStore, stop, &stored); }, &stored);
+        Beside sender([&] { r.outbox = drainOutbox(rt, *rt.senderStore, stop, &answers); });
         try {
-            r.processed = processPending(rt, stop, &feed);
+            // The sender picks the escalation mails up with the answers.
+            r.escalations = runEscalations(rt, rt.clock->now());
+            r.keyNotices = noticeKeyHealth(rt, rt.clock->now());
+            r.processed = processPending(rt, stop, &answers, &stored);
         } catch (...) {
-            feed.finished();
-            sender.join();
-            throw;
+            answers.finished();
+            throw;  // ~Beside joins both
         }
-        feed.finished();
+        answers.finished();
+        intake.join();
         sender.join();
-        if (senderFailure) std::rethrow_exception(senderFailure);
     }
     spdlog::info("pass.done fetched={} processed={} alerts={} sent={} deferred={} failed={}{}", r.intake.fetched,
                  r.processed, r.escalations.alertsQueued, r.outbox.sent, r.outbox.deferred, r.outbox.failed,

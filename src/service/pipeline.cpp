@@ -6,7 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <mutex>
+#include <unordered_set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +28,7 @@
 #include "secmaild/service/outbox.hpp"
 #include "secmaild/service/read_ahead.hpp"
 #include "secmaild/service/reporter_mail.hpp"
+#include "secmaild/service/work_feed.hpp"
 #include "secmaild/util/hash.hpp"
 #include "secmaild/util/strings.hpp"
 
@@ -691,14 +695,29 @@ Processed processMessage(Runtime& rt, std::int64_t messageId, std::optional<Read
     }
 }
 
-int processPending(Runtime& rt, const std::atomic<bool>* stop, AnswerFeed* feed) {
+int processPending(Runtime& rt, const std::atomic<bool>* stop, WorkFeed* answers, WorkFeed* stored) {
     int count = 0;
-    const auto ids = rt.store->pendingMessages();
-    ReadAhead ahead(rt, ids);
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (stop && stop->load()) break;
-        if (processMessage(rt, ids[i], ahead.take(i)).answerQueued && feed) feed->answered();
-        ++count;
+    // A message that stays pending (its processing failed) is not retried in this pass.
+    std::unordered_set<std::int64_t> seen;
+    for (;;) {
+        // Read before looking: a message stored after this still gets a round.
+        const bool lastRound = !stored || stored->isFinished();
+        std::vector<std::int64_t> ids;
+        for (auto id : rt.store->pendingMessages())
+            if (!seen.count(id)) ids.push_back(id);
+        if (ids.empty()) {
+            if (lastRound) break;
+            stored->wait(std::chrono::milliseconds{200});
+            continue;
+        }
+        ReadAhead ahead(rt, ids);
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            if (stop && stop->load()) return count;
+            seen.insert(ids[i]);
+            if (processMessage(rt, ids[i], ahead.take(i)).answerQueued && answers) answers->added();
+            ++count;
+        }
+        if (lastRound) break;
     }
     return count;
 }

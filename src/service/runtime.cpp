@@ -109,10 +109,9 @@ Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, 
     }
     if (!options.gnupgHome.empty() && parts.config->gpg) parts.config->gpg->home = options.gnupgHome;
     if (readOnly && !options.openPgp) parts.config->gpg.reset();
-    auto rt = std::make_unique<Runtime>(Runtime{std::move(*parts.config), std::move(*parts.policy),
-                                                std::move(*parts.calendar), std::move(*parts.templates),
-                                                std::move(parts.imapPassword), std::move(parts.smtpPassword), nullptr,
-                                                nullptr, &clock, std::nullopt});
+    auto rt = std::make_unique<Runtime>(Runtime{
+        std::move(*parts.config), std::move(*parts.policy), std::move(*parts.calendar), std::move(*parts.templates),
+        std::move(parts.imapPassword), std::move(parts.smtpPassword), nullptr, nullptr, nullptr, &clock, std::nullopt});
     if (rt->config.gpg) {
         auto& sink = readOnly ? result.warnings : result.problems;
         rt->openpgp = setUpOpenPgp(rt->config, readOnly ? OpenPgpUse::Read : OpenPgpUse::Run, sink);
@@ -121,12 +120,16 @@ Loaded loadRuntime(const std::filesystem::path& configFile, const Clock& clock, 
     try {
         rt->store = std::make_unique<store::Store>(readOnly ? store::Store::openReadOnly(rt->config.storePath)
                                                             : store::Store::open(rt->config.storePath));
-        if (!readOnly) rt->senderStore = std::make_unique<store::Store>(store::Store::open(rt->config.storePath));
+        if (!readOnly) {
+            rt->senderStore = std::make_unique<store::Store>(store::Store::open(rt->config.storePath));
+            rt->intakeStore = std::make_unique<store::Store>(store::Store::open(rt->config.storePath));
+        }
         if (rt->openpgp) {
             auto& sink = readOnly ? result.warnings : result.problems;
             unlockStore(rt->config, *rt->openpgp, *rt->store, !readOnly, clock.now(), sink);
             if (!result.problems.empty()) return result;
-            if (rt->senderStore) rt->senderStore->setSealer(rt->store->sealer());
+            for (auto* other : {rt->senderStore.get(), rt->intakeStore.get()})
+                if (other) other->setSealer(rt->store->sealer());
         } else if (!readOnly && rt->store->wrappedDataKey()) {
             result.problems.push_back({rt->config.file.string(), "gpg",
                                        "the store is encrypted at rest but the config has no [gpg] section to unlock it"});

@@ -3,10 +3,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "../support/runtime_fixture.hpp"
 #include "secmaild/mime/message.hpp"
+#include "secmaild/service/work_feed.hpp"
 #include "secmaild/util/strings.hpp"
 
 using namespace secmaild;
@@ -377,4 +380,37 @@ TEST_CASE("every processed message records its parts and what it was") {
     CHECK(row->outcome == "new-report");
     CHECK(row->sender == "a@researcher.example");
     CHECK(row->state == "processed");
+}
+
+TEST_CASE("beside an intake, the filing also takes mail stored after it began, and each message once") {
+    RuntimeFixture f;
+    REQUIRE_MESSAGE(f.ok(), f.problems());
+    auto& rt = f.rt();
+    REQUIRE(rt.intakeStore);
+    // The intake's own connection, as in a pass.
+    auto storeIncoming = [&](const std::string& raw) {
+        store::IncomingMessage m;
+        m.receivedAt = f.clock().now();
+        m.source = "imap";
+        m.raw = raw;
+        return rt.intakeStore->storeIncoming(m, f.clock().now());
+    };
+    const auto first = storeIncoming(complete());
+    service::WorkFeed stored, answers;
+    int processed = 0;
+    std::thread filing([&] { processed = service::processPending(rt, nullptr, &answers, &stored); });
+    // The second message comes once the first is filed, so after the filing
+    // listed what was pending: only a filing that keeps looking finds it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (rt.intakeStore->isPending(first) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const bool firstFiled = !rt.intakeStore->isPending(first);
+    const auto second = storeIncoming(incomplete());
+    stored.added();
+    stored.finished();
+    filing.join();
+    REQUIRE(firstFiled);
+    CHECK(processed == 2);
+    CHECK_FALSE(f.store().isPending(second));
+    CHECK(f.store().reports().size() == 2);
 }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "secmaild/service/runtime.hpp"
+#include "secmaild/service/work_feed.hpp"
 
 namespace secmaild::service {
 
@@ -25,6 +26,12 @@ struct IntakeResult {
 // The checkpoint key of the configured mailbox: "imap://user@host/INBOX".
 std::string mailboxKey(const config::Imap& imap);
 
-IntakeResult fetchNewMail(Runtime& runtime, const std::atomic<bool>* stop = nullptr);
+// Stores into `store` (a connection of its own when the intake runs beside
+// the filing) and tells `stored` of each message stored.
+IntakeResult fetchNewMail(Runtime& runtime, store::Store& store, const std::atomic<bool>* stop = nullptr,
+                          WorkFeed* stored = nullptr);
+inline IntakeResult fetchNewMail(Runtime& runtime, const std::atomic<bool>* stop = nullptr) {
+    return fetchNewMail(runtime, *runtime.store, stop);
+}
 
 }  // namespace secmaild::service

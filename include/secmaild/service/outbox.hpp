@@ -6,14 +6,11 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "secmaild/service/runtime.hpp"
+#include "secmaild/service/work_feed.hpp"
 
 namespace secmaild::service {
 
@@ -24,30 +21,11 @@ struct DrainResult {
     std::optional<std::string> connectionError;  // the server could not be reached at all
 };
 
-// Lets a sender run beside the filing of reports: the filing side says when
-// it queued an answer and when it is done; the sender waits for either.
-class AnswerFeed {
-public:
-    void answered();
-    void finished();
-    bool isFinished();
-    // Returns when an answer was queued since the last wait, when the feed
-    // finished, or after `timeout`.
-    void wait(std::chrono::milliseconds timeout);
-
-private:
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::uint64_t queued_ = 0;
-    std::uint64_t seen_ = 0;
-    bool finished_ = false;
-};
-
 // Sends what is due, using `store` (a connection of its own when it runs on
-// another thread than the filing). With a feed, keeps sending until the feed
-// finishes and nothing is left.
+// another thread than the filing). With `answers` (fed by the filing), keeps
+// sending until that feed finishes and nothing is left.
 DrainResult drainOutbox(Runtime& runtime, store::Store& store, const std::atomic<bool>* stop = nullptr,
-                        AnswerFeed* feed = nullptr);
+                        WorkFeed* answers = nullptr);
 inline DrainResult drainOutbox(Runtime& runtime, const std::atomic<bool>* stop = nullptr) {
     return drainOutbox(runtime, *runtime.store, stop);
 }

@@ -1,6 +1,7 @@
 // One full pass: fetch new mail, queue the escalations that came due,
-// process everything pending, send what the outbox holds. What `secmaild --once` runs, and what the daemon runs on
-// each poll.
+// process everything pending, send what the outbox holds — the three side by
+// side, each message filed in arrival order once it is stored. What
+// `secmaild --once` runs, and what the daemon runs on each poll.
 #pragma once
 
 #include <atomic>

@@ -24,11 +24,14 @@ struct Processed {
 
 // `ahead`: the message as a reader already parsed and decrypted it (read_ahead.hpp).
 Processed processMessage(Runtime& runtime, std::int64_t messageId, std::optional<ReadMessage> ahead = std::nullopt);
-class AnswerFeed;
+class WorkFeed;
 
-// Every pending message in arrival order; stops early (between messages) when
-// `stop` becomes true. Tells `feed` of each answer queued. Returns how many
-// were processed.
-int processPending(Runtime& runtime, const std::atomic<bool>* stop = nullptr, AnswerFeed* feed = nullptr);
+// Every pending message in arrival order, each once; stops early (between
+// messages) when `stop` becomes true. With `stored` (fed by an intake on
+// another thread), also each message stored meanwhile, until that feed
+// finishes. Tells `answers` of each answer queued. Returns how many were
+// processed.
+int processPending(Runtime& runtime, const std::atomic<bool>* stop = nullptr, WorkFeed* answers = nullptr,
+                   WorkFeed* stored = nullptr);
 
 }  // namespace secmaild::service

@@ -30,6 +30,8 @@ struct Runtime {
     // A second connection for the thread that sends answers while reports are
     // still being filed (SQLite transactions belong to a connection).
     std::unique_ptr<store::Store> senderStore;
+    // The same for the IMAP intake, which stores new mail while earlier mail is filed.
+    std::unique_ptr<store::Store> intakeStore;
     const Clock* clock = nullptr;
     // Set when the config has [gpg]: our key, the maintainers' keys, one GPGME
     // context per thread.
