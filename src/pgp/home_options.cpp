@@ -46,29 +46,39 @@ bool hasOption(std::string_view text, std::string_view name) {
     return false;
 }
 
+// Closes a file descriptor when it goes out of scope.
+struct FdGuard {
+    int fd;
+    ~FdGuard() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
 Status writeReplacing(const std::filesystem::path& path, const std::string& text, mode_t mode, uid_t uid, gid_t gid) {
     auto temp = path;
     temp += ".secmaild-new";
     ::unlink(temp.c_str());
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) return fail("cannot create " + temp.string() + ": " + errnoText());
-    bool ok = ::fchmod(fd, mode) == 0;  // the umask may have narrowed it
-    if (ok && ::geteuid() == 0) ok = ::fchown(fd, uid, gid) == 0;
-    std::string_view rest = text;
-    while (ok && !rest.empty()) {
-        const auto n = ::write(fd, rest.data(), rest.size());
-        if (n < 0 && errno == EINTR) continue;
-        ok = n > 0;
-        if (ok) rest.remove_prefix(static_cast<std::size_t>(n));
-    }
-    ok = ok && ::fsync(fd) == 0;
-    const std::string why = ok ? "" : errnoText();
-    ::close(fd);
-    if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-        const std::string reason = ok ? errnoText() : why;
+    auto failed = [&](const std::string& what) {
+        const std::string reason = errnoText();
         ::unlink(temp.c_str());
-        return fail("cannot write " + path.string() + ": " + reason);
+        return fail(what + ": " + reason);
+    };
+    {
+        const FdGuard file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)};
+        if (file.fd < 0) return fail("cannot create " + temp.string() + ": " + errnoText());
+        // The umask may have narrowed the mode; as root, the file goes to the home's owner.
+        if (::fchmod(file.fd, mode) != 0 || (::geteuid() == 0 && ::fchown(file.fd, uid, gid) != 0))
+            return failed("cannot set the owner and mode of " + temp.string());
+        std::string_view rest = text;
+        while (!rest.empty()) {
+            const auto n = ::write(file.fd, rest.data(), rest.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return failed("cannot write " + temp.string());
+            rest.remove_prefix(static_cast<std::size_t>(n));
+        }
+        if (::fsync(file.fd) != 0) return failed("cannot write " + temp.string());
     }
+    if (::rename(temp.c_str(), path.c_str()) != 0) return failed("cannot replace " + path.string());
     return {};
 }
 
