@@ -22,8 +22,9 @@ namespace secmaild::service {
 
 namespace {
 
-// Runs `work` on a thread of its own; join() finishes `feed` whatever
-// happened, so whoever waits on it stops waiting, and rethrows a failure.
+// Runs `work` on a thread of its own. When the work ends, returning or
+// throwing, `feed` is finished, so whoever waits on it stops waiting; join()
+// rethrows what the work threw.
 class Beside {
 public:
     Beside(std::function<void()> work, WorkFeed* feed = nullptr)
